@@ -2,11 +2,17 @@
 
 import numpy as np
 from sklearn.metrics import accuracy_score, r2_score
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .utils._tasks import validate_task_data
 
 __all__ = ["MultiTaskMixin", "MultiTaskRegressorMixin", "MultiTaskClassifierMixin"]
+
+
+def _plain(value):
+    """A numpy scalar as the Python value it holds, for readable messages."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 class MultiTaskMixin:
@@ -64,8 +70,7 @@ class MultiTaskMixin:
         _, task_index, y = self._validate_task_data(X, y, tasks, reset=False)
         predictions = self.predict(X, tasks=tasks)
         return {
-            self.tasks_[t].item() if hasattr(self.tasks_[t], "item") else self.tasks_[t]:
-            float(self._score_function(y[task_index == t], predictions[task_index == t]))
+            _plain(self.tasks_[t]): float(self._score_function(y[task_index == t], predictions[task_index == t]))
             for t in np.unique(task_index)
         }
 
@@ -99,6 +104,7 @@ class MultiTaskClassifierMixin(MultiTaskMixin):
         Every task must have at least two classes; ``max_classes`` caps the number
         a task may have (binary-only methods).
         """
+        check_classification_targets(y)
         self.classes_ = []
         y_encoded = np.empty(y.shape[0], dtype=np.int64)
         for t, task in enumerate(self.tasks_):
@@ -106,12 +112,14 @@ class MultiTaskClassifierMixin(MultiTaskMixin):
             classes, codes = np.unique(y[rows], return_inverse=True)
             if classes.size < 2:
                 raise ValueError(
-                    f"Task {task!r} has a single class ({classes[0]!r}) in y; a "
-                    "classification task needs at least two classes."
+                    f"Task {_plain(task)!r} has one class ({_plain(classes[0])!r}) in "
+                    "y; a classification task needs two or more classes."
                 )
             if max_classes is not None and classes.size > max_classes:
                 raise ValueError(
-                    f"Task {task!r} has {classes.size} classes but "
+                    ("Only binary classification is supported. " if max_classes == 2
+                     else "") +
+                    f"Task {_plain(task)!r} has {classes.size} classes but "
                     f"{type(self).__name__} handles at most {max_classes} per task."
                 )
             self.classes_.append(classes)
@@ -120,8 +128,17 @@ class MultiTaskClassifierMixin(MultiTaskMixin):
 
     def _decode_task_labels(self, codes, task_index):
         """Map per-task class indices back to each row's task's labels."""
-        labels = np.empty(codes.shape[0], dtype=np.result_type(*self.classes_))
+        dtypes = {classes.dtype for classes in self.classes_}
+        labels = np.empty(codes.shape[0], dtype=dtypes.pop() if len(dtypes) == 1 else object)
         for t in np.unique(task_index):
             rows = task_index == t
             labels[rows] = self.classes_[t][codes[rows]]
         return labels
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = self._multi_class_tasks
+        return tags
+
+    #: Whether a single task may have more than two classes.
+    _multi_class_tasks = True

@@ -495,6 +495,7 @@ class GoMTLClassifier(MultiTaskClassifierMixin, ClassifierMixin, _BaseGoMTL):
     )
 
     _loss_class = _LogisticLoss
+    _multi_class_tasks = False
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, tasks=None):

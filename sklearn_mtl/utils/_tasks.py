@@ -10,6 +10,7 @@ from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils import get_tags
 from sklearn.utils.validation import (
     _check_feature_names,
     _check_n_features,
@@ -230,6 +231,11 @@ def validate_task_data(
     check_consistent_length(features, labels)
     features = _as_numeric_features(features, accept_sparse, positions)
 
+    if reset and y is None and get_tags(estimator).target_tags.required:
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the target y "
+            "is None."
+        )
     known = None if reset else estimator.tasks_
     encoded_tasks, task_index = encode_tasks(labels, known)
     if reset:
