@@ -62,8 +62,15 @@ class _SquaredLoss:
         hessian = torch.einsum("tj,tl,tim->jilm", codes, codes, self.gram)
         hessian = hessian.reshape(k * d, k * d)
         rhs = torch.einsum("tj,ti->ji", codes, self.cross).reshape(k * d)
-        hessian = hessian + basis_penalty * torch.eye(k * d, dtype=DTYPE, device=basis.device)
-        solution = torch.linalg.lstsq(hessian, rhs.unsqueeze(1)).solution
+        if basis_penalty > 0:
+            hessian = hessian + basis_penalty * torch.eye(k * d, dtype=DTYPE,
+                                                          device=basis.device)
+            solution = torch.linalg.solve(hessian, rhs)
+        else:
+            # Unused bases make the system singular without the penalty; the
+            # pseudo-inverse picks the minimum-norm minimiser (lstsq is not
+            # bitwise reproducible, which random_state promises).
+            solution = torch.linalg.pinv(hessian, hermitian=True) @ rhs
         return solution.reshape(k, d).T
 
     def intercepts(self, weights, intercepts):
