@@ -1,12 +1,8 @@
-"""Test session set-up: one torch thread (two torch processes sharing 2 cores with
-default threading ran tiny models 10-30x slower) and the shared data folder."""
+"""Fixtures for the shared data folder (torch threading is set in the root conftest)."""
 
 from pathlib import Path
 
 import pytest
-import torch
-
-torch.set_num_threads(1)
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
