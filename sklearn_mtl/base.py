@@ -5,6 +5,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from .metrics import per_task_metric
 from .utils._tasks import validate_task_data
 
 __all__ = ["MultiTaskMixin", "MultiTaskRegressorMixin", "MultiTaskClassifierMixin"]
@@ -67,12 +68,11 @@ class MultiTaskMixin:
             ``tasks_``; tasks with no rows in ``X`` are left out.
         """
         check_is_fitted(self)
-        _, task_index, y = self._validate_task_data(X, y, tasks, reset=False)
+        _, task_index, y = self._validate_task_data(X, y, tasks, reset=False,
+                                                    accept_sparse=True)
         predictions = self.predict(X, tasks=tasks)
-        return {
-            _plain(self.tasks_[t]): float(self._score_function(y[task_index == t], predictions[task_index == t]))
-            for t in np.unique(task_index)
-        }
+        return per_task_metric(self._score_function, y, predictions,
+                               self.tasks_[task_index])
 
 
 class MultiTaskRegressorMixin(MultiTaskMixin):

@@ -10,6 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..metrics import sharing_strength, sharing_strength_cosine, task_similarity
 from ..base import MultiTaskClassifierMixin, MultiTaskMixin, MultiTaskRegressorMixin
 from ._solvers import (
     DTYPE,
@@ -329,11 +330,10 @@ class _BaseGoMTL(MultiTaskMixin, BaseEstimator):
         return self
 
     def _set_diagnostics(self):
-        magnitude = np.abs(self.codes_)
-        self.task_support_ = magnitude > 0
-        norms = np.linalg.norm(magnitude, axis=0)
-        unit = magnitude / np.where(norms > 0, norms, 1.0)
-        self.task_similarity_ = unit.T @ unit
+        self.task_support_ = self.codes_ != 0
+        self.task_similarity_ = task_similarity(self.codes_)
+        self.sharing_strength_ = sharing_strength(self.codes_)
+        self.sharing_strength_cosine_ = sharing_strength_cosine(self.codes_)
 
     def task_groups(self, threshold=0.5):
         """Group tasks whose code supports are similar.
@@ -428,6 +428,12 @@ _COMMON_DOC = """
     task_similarity_ : ndarray of shape (n_tasks, n_tasks)
         Cosine similarity of the absolute code columns: tasks sharing bases are
         similar (the paper's grouping and overlap).
+    sharing_strength_ : float
+        DMTRL's sharing strength computed on ``codes_`` (absolute value, column
+        softmax, mean pairwise cosine), for comparison with DMTRL's layers.
+    sharing_strength_cosine_ : float
+        Its scale-free version without the softmax: 0 when no two tasks use a
+        common basis, 1 when all tasks use the same combination.
     n_features_in_ : int
         Number of columns of ``X`` at fit (the task column included).
     feature_names_in_ : ndarray of str

@@ -16,7 +16,7 @@ from ._decompositions import (
     task_factor,
 )
 from ._factorised import TaskFactorisedConv2d, TaskFactorisedLinear, TaskSpecificLinear
-from ._sharing import sharing_strength, sharing_strength_cosine, task_similarity
+from ..metrics import sharing_strength, sharing_strength_cosine, task_similarity
 
 __all__ = [
     "FACTORISATIONS",

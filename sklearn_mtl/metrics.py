@@ -1,4 +1,6 @@
-"""How much a ``K x T`` task-factor matrix shares between tasks.
+"""Multi-task metrics: per-task scores, and how much a task-factor matrix shares.
+
+Sharing diagnostics read a ``K x T`` task-factor matrix.
 
 Every factorised model in the package has an "S-like" matrix whose column ``t``
 holds task ``t``'s coefficients over ``K`` shared components: ``S`` in GoMTL and
@@ -11,6 +13,47 @@ sharing) and a hard-shared layer is ``S = [1_{1 x T}; 0]`` (full sharing).
 """
 
 import numpy as np
+
+from .utils._tasks import encode_tasks
+
+__all__ = [
+    "per_task_metric",
+    "sharing_strength",
+    "sharing_strength_cosine",
+    "task_similarity",
+]
+
+
+def per_task_metric(metric, y_true, y_pred, tasks):
+    """Apply any scikit-learn metric to each task's rows separately.
+
+    Parameters
+    ----------
+    metric : callable
+        ``metric(y_true, y_pred) -> float``, e.g. :func:`sklearn.metrics.roc_auc_score`.
+    y_true, y_pred : array-like of shape (n_samples,)
+        Targets and predictions (or scores).
+    tasks : array-like of shape (n_samples,)
+        Each row's task label (e.g. ``X[:, -1]``).
+
+    Returns
+    -------
+    scores : dict
+        Task label to its score, in sorted task order.
+
+    Examples
+    --------
+    >>> from sklearn.metrics import mean_absolute_error
+    >>> per_task_metric(mean_absolute_error, [1, 2, 3, 5], [1, 2, 4, 4], [0, 0, 1, 1])
+    {0: 0.0, 1: 1.0}
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    labels, index = encode_tasks(np.asarray(tasks))
+    return {
+        (label.item() if isinstance(label, np.generic) else label):
+        float(metric(y_true[index == t], y_pred[index == t]))
+        for t, label in enumerate(labels)
+    }
 
 
 def _abs_task_factor(task_factor):
