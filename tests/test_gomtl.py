@@ -250,6 +250,8 @@ BAD_INPUTS = [
                      "to float: 'high'. Only the task column may hold non-numeric values."),
     ("n_latent features", "n_latent=21 is larger than allowed: it can be at most "
                           "min(n_tasks, n_features) = min(3, 20) = 3."),
+    ("n_latent tasks", "n_latent=4 is larger than allowed: it can be at most "
+                       "min(n_tasks, n_features) = min(3, 20) = 3."),
     ("only task column", "X has 1 feature(s) (column(s)) and the task column -1 leaves "
                          "none for the model; X needs at least one feature column "
                          "besides the task column."),
@@ -269,6 +271,8 @@ def test_bad_fit_input_messages(case, message):
         X[5, 1] = "high"
     elif case == "n_latent features":
         est.set_params(n_latent=21)
+    elif case == "n_latent tasks":
+        est.set_params(n_latent=4)
     elif case == "only task column":
         X = X[:, -1:]
     with pytest.raises(ValueError, match=re.escape(message)):
