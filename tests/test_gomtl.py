@@ -186,12 +186,12 @@ def test_dataframe_with_named_string_task_column():
 
 def test_grid_search_and_pipeline_cross_validation_give_finite_scores():
     X, y = make_low_rank_tasks(n_tasks=6, n_samples=40, random_state=0)
-    search = GridSearchCV(GoMTLRegressor(random_state=0),
-                          {"n_latent": [2, 3], "sparsity": [0.1, 1.0]},
-                          scoring="r2", cv=3).fit(X, y)
+    search = GridSearchCV(GoMTLRegressor(tol=1e-4, random_state=0),
+                          {"n_latent": [2, 3]}, scoring="r2", cv=3).fit(X, y)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     assert search.best_score_ > 0.5
-    pipeline = make_pipeline(TaskAwareScaler(), GoMTLRegressor(n_latent=3, random_state=0))
+    pipeline = make_pipeline(TaskAwareScaler(),
+                             GoMTLRegressor(n_latent=3, tol=1e-4, random_state=0))
     scores = cross_val_score(pipeline, X, y, cv=3)
     assert np.isfinite(scores).all() and scores.mean() > 0.5
 
@@ -334,7 +334,8 @@ def test_school_explained_variance_beats_per_task_ridge(school_path):
         X, y, test_size=0.25, stratify=X[:, -1], random_state=0)
     grid = {"gomtlregressor__n_latent": [2, 5], "gomtlregressor__sparsity": [1.0, 100.0],
             "gomtlregressor__basis_penalty": [100.0, 1000.0]}
-    gomtl = GridSearchCV(make_pipeline(TaskAwareScaler(), GoMTLRegressor(random_state=0)),
+    gomtl = GridSearchCV(make_pipeline(TaskAwareScaler(),
+                                       GoMTLRegressor(tol=1e-4, random_state=0)),
                          grid, cv=3, scoring="neg_mean_squared_error")
     gomtl.fit(X_train, y_train)
     stl = _per_task_ridge(X_train, y_train, X_test)

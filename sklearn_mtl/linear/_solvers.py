@@ -14,6 +14,7 @@ __all__ = [
     "TaskBlocks",
     "alternate",
     "logistic_loss",
+    "logistic_per_task",
     "proximal_gradient",
     "resolve_device",
     "soft_threshold",
@@ -106,6 +107,60 @@ def ridge_per_task(gram, cross, alpha):
     return torch.linalg.solve(gram + alpha * eye, cross.unsqueeze(-1)).squeeze(-1)
 
 
+def logistic_per_task(X, y, mask, alpha, *, max_iter=50, tol=1e-10):
+    """Independent l2-regularised logistic regressions for all tasks at once.
+
+    Minimises ``sum_n softplus(z) - y z + alpha |w|^2`` per task (intercept
+    unpenalised) by Newton's method with step halving, batched over tasks: one
+    ``(d + 1) x (d + 1)`` solve per task and iteration.
+
+    Parameters
+    ----------
+    X : Tensor of shape (T, n_max, d)
+    y, mask : Tensor of shape (T, n_max)
+        Labels in {0, 1}, and 1 for real (not padding) rows.
+    alpha : float
+        l2 strength on the weights.
+
+    Returns
+    -------
+    weights : Tensor of shape (T, d)
+    intercepts : Tensor of shape (T,)
+    """
+    T, _, d = X.shape
+    design = torch.cat([X, mask[..., None]], dim=2)
+    penalty = torch.full((d + 1,), alpha, dtype=X.dtype, device=X.device)
+    penalty[-1] = 0.0
+    # A tiny ridge on the intercept keeps the Hessian invertible on separable tasks.
+    ridge = torch.diag(2 * penalty + 1e-10)
+    theta = torch.zeros(T, d + 1, dtype=X.dtype, device=X.device)
+
+    def objective(theta):
+        scores = torch.einsum("tnd,td->tn", design, theta)
+        return logistic_loss(scores, y, mask) + (penalty * theta**2).sum(1)
+
+    value = objective(theta)
+    for _ in range(max_iter):
+        p = torch.sigmoid(torch.einsum("tnd,td->tn", design, theta))
+        gradient = torch.einsum("tnd,tn->td", design, (p - y) * mask) + 2 * penalty * theta
+        hessian = torch.einsum("tnd,tn,tne->tde", design, p * (1 - p) * mask, design) + ridge
+        direction = -torch.linalg.solve(hessian, gradient.unsqueeze(-1)).squeeze(-1)
+        decrease = (gradient * direction).sum(1)
+        if float(-decrease.max()) < tol * max(float(value.abs().max()), 1.0):
+            break
+        step = torch.ones(T, dtype=X.dtype, device=X.device)
+        for _ in range(30):
+            candidate = theta + step[:, None] * direction
+            candidate_value = objective(candidate)
+            accepted = candidate_value <= value + 1e-4 * step * decrease
+            if bool(accepted.all()):
+                break
+            step = torch.where(accepted, step, step / 2)
+        theta = torch.where(accepted[:, None], candidate, theta)
+        value = torch.where(accepted, candidate_value, value)
+    return theta[:, :-1], theta[:, -1]
+
+
 def logistic_loss(scores, y, mask):
     """Per-task summed logistic loss of ``scores`` for labels ``y`` in {0, 1}."""
     return ((torch.nn.functional.softplus(scores) - y * scores) * mask).sum(-1)
@@ -117,7 +172,7 @@ def soft_threshold(values, thresholds):
 
 
 def proximal_gradient(smooth, x0, lipschitz, penalty, *, prox=soft_threshold,
-                      max_iter=500, tol=1e-10):
+                      max_iter=500, tol=1e-7):
     """Monotone FISTA (Beck & Teboulle's MFISTA) on a batch of independent problems.
 
     Minimises ``smooth(x)[b] + sum(penalty[b] * |x[b]|)`` for every problem ``b`` of
@@ -162,11 +217,12 @@ def proximal_gradient(smooth, x0, lipschitz, penalty, *, prox=soft_threshold,
         better = (f_z <= f_x).reshape(shape)
         x_next = torch.where(better, z, x)
         f_next = torch.minimum(f_z, f_x)
+        # The prox-gradient residual z - y (at the point the step was taken from)
+        # is zero exactly at a minimiser.
+        residual = (z - y).abs().max() / (x_next.abs().max() + 1.0)
         momentum_next = (1.0 + (1.0 + 4.0 * momentum**2) ** 0.5) / 2.0
         y = (x_next + (momentum / momentum_next) * (z - x_next)
              + ((momentum - 1.0) / momentum_next) * (x_next - x))
-        # The prox-gradient residual z - y is zero exactly at a minimiser.
-        residual = (z - y).abs().max() / (x_next.abs().max() + 1.0)
         x, f_x, momentum = x_next, f_next, momentum_next
         if residual < tol:
             break
