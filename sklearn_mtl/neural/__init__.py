@@ -1,0 +1,6 @@
+"""Neural multi-task estimators on a shared skorch base (:mod:`._net`)."""
+
+from ._dmtrl import DMTRLClassifier, DMTRLRegressor
+from ._net import MultiTaskNet, task_weighted_loss
+
+__all__ = ["DMTRLClassifier", "DMTRLRegressor", "MultiTaskNet", "task_weighted_loss"]
