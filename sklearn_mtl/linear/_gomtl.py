@@ -5,13 +5,12 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from scipy.sparse.csgraph import connected_components
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..metrics import sharing_strength, sharing_strength_cosine, task_similarity
-from ..base import MultiTaskClassifierMixin, MultiTaskMixin, MultiTaskRegressorMixin
+from ._base import LinearMultiTaskBase, LinearMultiTaskClassifier, LinearMultiTaskRegressor
 from ._solvers import (
     DTYPE,
     TaskBlocks,
@@ -203,7 +202,7 @@ class _LogisticLoss:
         return intercepts
 
 
-class _BaseGoMTL(MultiTaskMixin, BaseEstimator):
+class _BaseGoMTL(LinearMultiTaskBase):
     """The GoMTL objective and its alternating optimisation, for any loss."""
 
     _parameter_constraints = {
@@ -357,23 +356,6 @@ class _BaseGoMTL(MultiTaskMixin, BaseEstimator):
                                          directed=False)
         return labels
 
-    def _decision(self, X, tasks):
-        check_is_fitted(self)
-        features, task_index, _ = self._validate_task_data(
-            X, tasks=tasks, reset=False, accept_sparse=("csr", "csc")
-        )
-        # Each row against its own task's weights, without a loop over rows.
-        if hasattr(features, "multiply"):
-            rowwise = np.asarray(features.multiply(self.coef_[task_index]).sum(1)).ravel()
-        else:
-            rowwise = np.einsum("nd,nd->n", features, self.coef_[task_index])
-        return rowwise + self.intercept_[task_index]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
 
 _COMMON_DOC = """
     Parameters
@@ -465,7 +447,7 @@ _COMMON_DOC = """
 """
 
 
-class GoMTLRegressor(MultiTaskRegressorMixin, RegressorMixin, _BaseGoMTL):
+class GoMTLRegressor(LinearMultiTaskRegressor, _BaseGoMTL):
     __doc__ = (
         """Multi-task linear regression with task weights from a shared sparse basis.
 
@@ -494,48 +476,8 @@ class GoMTLRegressor(MultiTaskRegressorMixin, RegressorMixin, _BaseGoMTL):
 
     _loss_class = _SquaredLoss
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, tasks=None):
-        """Fit the shared basis and the task codes.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
-            Long-form features with the task column (see ``task_column``).
-        y : array-like of shape (n_samples,)
-            Targets.
-        tasks : array-like of shape (n_samples,), default=None
-            Each row's task, when ``X`` holds only features.
-
-        Returns
-        -------
-        self : GoMTLRegressor
-            The fitted estimator.
-        """
-        features, task_index, y = self._validate_task_data(
-            X, y, tasks, reset=True, accept_sparse=("csr", "csc"), y_numeric=True
-        )
-        return self._fit(features, task_index, y.astype(np.float64))
-
-    def predict(self, X, tasks=None):
-        """Predict each row with its own task's linear model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
-            Long-form features with the task column.
-        tasks : array-like of shape (n_samples,), default=None
-            Each row's task, when ``X`` holds only features.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predictions.
-        """
-        return self._decision(X, tasks)
-
-
-class GoMTLClassifier(MultiTaskClassifierMixin, ClassifierMixin, _BaseGoMTL):
+class GoMTLClassifier(LinearMultiTaskClassifier, _BaseGoMTL):
     __doc__ = (
         """Multi-task logistic regression with task weights from a shared sparse basis.
 
@@ -569,86 +511,3 @@ class GoMTLClassifier(MultiTaskClassifierMixin, ClassifierMixin, _BaseGoMTL):
     )
 
     _loss_class = _LogisticLoss
-    _multi_class_tasks = False
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, tasks=None):
-        """Fit the shared basis, the task codes and the intercepts.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
-            Long-form features with the task column (see ``task_column``).
-        y : array-like of shape (n_samples,)
-            Labels; every task must have exactly two distinct labels.
-        tasks : array-like of shape (n_samples,), default=None
-            Each row's task, when ``X`` holds only features.
-
-        Returns
-        -------
-        self : GoMTLClassifier
-            The fitted estimator.
-        """
-        features, task_index, y = self._validate_task_data(
-            X, y, tasks, reset=True, accept_sparse=("csr", "csc")
-        )
-        codes = self._encode_task_labels(y, task_index, max_classes=2)
-        return self._fit(features, task_index, codes.astype(np.float64))
-
-    def decision_function(self, X, tasks=None):
-        """Log-odds of each row's positive class (``classes_[t][1]``).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
-            Long-form features with the task column.
-        tasks : array-like of shape (n_samples,), default=None
-            Each row's task, when ``X`` holds only features.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-            Decision values.
-        """
-        return self._decision(X, tasks)
-
-    def predict_proba(self, X, tasks=None):
-        """Probabilities of each row's two labels.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
-            Long-form features with the task column.
-        tasks : array-like of shape (n_samples,), default=None
-            Each row's task, when ``X`` holds only features.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, 2)
-            Column ``j`` is the probability of ``classes_[t][j]`` for a row of
-            task ``t``; rows of different tasks refer to different label pairs.
-        """
-        positive = 1.0 / (1.0 + np.exp(-self.decision_function(X, tasks)))
-        return np.column_stack([1.0 - positive, positive])
-
-    def predict(self, X, tasks=None):
-        """Predict each row's label from its own task's two classes.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
-            Long-form features with the task column.
-        tasks : array-like of shape (n_samples,), default=None
-            Each row's task, when ``X`` holds only features.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
-        """
-        check_is_fitted(self)
-        _, task_index, _ = self._validate_task_data(
-            X, tasks=tasks, reset=False, accept_sparse=("csr", "csc")
-        )
-        positive = (self.decision_function(X, tasks) > 0).astype(np.int64)
-        return self._decode_task_labels(positive, task_index)
