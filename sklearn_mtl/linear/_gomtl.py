@@ -58,7 +58,7 @@ class _SquaredLoss:
     def code_step(self, basis, codes, intercepts, sparsity):
         # For fixed L each task's code solves a k-dimensional lasso:
         # min_s s^T A_t s - 2 c_t^T s + mu |s|_1 with A_t = L^T G_t L, c_t = L^T b_t.
-        A = torch.einsum("dk,tde,el->tkl", basis, self.gram, basis)
+        A = basis.T @ (self.gram @ basis)
         c = self.cross @ basis
 
         def smooth(s):
@@ -330,9 +330,14 @@ class _BaseGoMTL(LinearMultiTaskBase):
 
     def _set_diagnostics(self):
         self.task_support_ = self.codes_ != 0
-        self.task_similarity_ = task_similarity(self.codes_)
         self.sharing_strength_ = sharing_strength(self.codes_)
         self.sharing_strength_cosine_ = sharing_strength_cosine(self.codes_)
+
+    @property
+    def task_similarity_(self):
+        # Computed on access: a T x T matrix is large for thousands of tasks.
+        check_is_fitted(self, "codes_")
+        return task_similarity(self.codes_)
 
     def task_groups(self, threshold=0.5):
         """Group tasks whose code supports are similar.
