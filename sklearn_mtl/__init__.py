@@ -1,14 +1,27 @@
 """sklearn_mtl: multi-task learning estimators for scikit-learn."""
 
-from .linear import GoMTLClassifier, GoMTLRegressor
-from .neural import DMTRLClassifier, DMTRLRegressor
+from .linear import (
+    AMTFLClassifier,
+    AMTFLRegressor,
+    AMTLClassifier,
+    AMTLRegressor,
+    GoMTLClassifier,
+    GoMTLRegressor,
+)
+from .neural import DMTRLClassifier, DMTRLRegressor, DeepAMTFLClassifier, DeepAMTFLRegressor
 from .utils import TaskAwareScaler, TaskAwareTransformer
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AMTFLClassifier",
+    "AMTFLRegressor",
+    "AMTLClassifier",
+    "AMTLRegressor",
     "DMTRLClassifier",
     "DMTRLRegressor",
+    "DeepAMTFLClassifier",
+    "DeepAMTFLRegressor",
     "GoMTLClassifier",
     "GoMTLRegressor",
     "TaskAwareScaler",

