@@ -153,8 +153,9 @@ def test_reliable_tasks_shape_the_features(at1_results):
     Measured when written: 13-36x over seeds 0-4, 8.4-45x over seeds 0-9 (the
     spec's pilot: 10-46x); the transfer |AS| from easy to hard tasks over hard to
     easy: 16-90x (seeds 0-4); the alpha=0 control: 0.81-1.80x (0.69-1.80x over
-    seeds 0-9). The loss-weighted l1 is what makes the difference: a penalty on
-    A's columns, on incoming weights, or weighted the wrong way, fails.
+    seeds 0-9). The loss weight is what makes the difference: with the l1 weight
+    inverted (alpha / L_t) the ratio was 0.13-0.45x, with an unweighted l1 on the
+    rows 0.71-0.78x (seeds 0-1), both failing here.
     """
     for result in at1_results:
         amtfl, control = result["amtfl"], result["control"]
