@@ -37,6 +37,7 @@ def _one_blas_thread():
     with threadpool_limits(1):
         yield
 
+
 # scikit-learn's checks fill every column with random floats, so with the default
 # task_column=-1 every row is its own task. The regressor still exercises its
 # contract there (one row per task is a valid, if odd, multi-task problem); the
@@ -344,7 +345,8 @@ def test_transfer_step_satisfies_its_optimality_conditions(positive):
     coef = torch.as_tensor(rng.standard_normal((7, 5)), dtype=DTYPE)
     losses = torch.as_tensor(rng.uniform(0.1, 3.0, 7), dtype=DTYPE)
     mu, lam = 0.7, 0.5
-    B = transfer_step(coef, losses, mu, lam, positive=positive, tol=1e-11).numpy()
+    B = transfer_step(coef, losses, mu, lam, positive=positive, max_iter=20000,
+                      tol=1e-11).numpy()
     W, ell = coef.numpy(), losses.numpy()
     assert np.all(np.diag(B) == 0)
     assert (B >= 0).all() if positive else (B < 0).any()
