@@ -15,16 +15,13 @@ from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_mtl import GoMTLRegressor
+from sklearn_mtl import AMTFLClassifier, AMTFLRegressor, AMTLRegressor, GoMTLRegressor
 from sklearn_mtl.datasets import make_low_rank_tasks
 from sklearn_mtl.linear._amtfl import (
-    AMTFLClassifier,
-    AMTFLRegressor,
     loss_weighted_feedback,
     outgoing_feedback,
     plot_feedback_matrix,
 )
-from sklearn_mtl.linear._amtl import AMTLRegressor
 from sklearn_mtl.utils.estimator_checks import parametrize_with_multitask_checks
 
 torch.set_num_threads(1)

@@ -198,7 +198,10 @@ def _adam_two_phase(parameters, objective, prox, *, learning_rate, max_iter, tol
     n_iter : int
         Number of steps run.
     """
-    optimizer = torch.optim.Adam(parameters, lr=learning_rate, fused=True)
+    # The fused kernel (one per step, not one per tensor and operation) exists
+    # on CPU and CUDA only.
+    fused = parameters[0].device.type in ("cpu", "cuda")
+    optimizer = torch.optim.Adam(parameters, lr=learning_rate, fused=fused)
 
     def step(parameter):
         group, state = optimizer.param_groups[0], optimizer.state[parameter]
@@ -689,7 +692,7 @@ class AMTFLRegressor(MultiTaskRegressorMixin, RegressorMixin, _BaseAMTFL):
 
     Examples
     --------
-    >>> from sklearn_mtl.linear._amtfl import AMTFLRegressor
+    >>> from sklearn_mtl import AMTFLRegressor
     >>> from sklearn_mtl.datasets import make_low_rank_tasks
     >>> X, y = make_low_rank_tasks(n_tasks=6, n_samples=30, random_state=0)
     >>> est = AMTFLRegressor(n_latent=4, activation="linear", random_state=0)
@@ -776,7 +779,7 @@ class AMTFLClassifier(MultiTaskClassifierMixin, ClassifierMixin, _BaseAMTFL):
 
     Examples
     --------
-    >>> from sklearn_mtl.linear._amtfl import AMTFLClassifier
+    >>> from sklearn_mtl import AMTFLClassifier
     >>> from sklearn_mtl.datasets import make_low_rank_tasks
     >>> X, y = make_low_rank_tasks(n_tasks=4, n_samples=40, random_state=0)
     >>> clf = AMTFLClassifier(n_latent=4, random_state=0).fit(X, y > 0)
