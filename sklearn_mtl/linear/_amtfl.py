@@ -12,12 +12,11 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import MultiTaskClassifierMixin, MultiTaskMixin, MultiTaskRegressorMixin
+from ._base import LinearMultiTaskBase, LinearMultiTaskClassifier, LinearMultiTaskRegressor
 from ._solvers import DTYPE, logistic_loss, resolve_device, soft_threshold
 
 __all__ = [
@@ -232,7 +231,7 @@ def _adam_two_phase(parameters, objective, prox, *, learning_rate, max_iter, tol
     return path, n_iter
 
 
-class _BaseAMTFL(MultiTaskMixin, BaseEstimator):
+class _BaseAMTFL(LinearMultiTaskBase):
     """The shallow AMTFL objective and its gradient training, for any loss."""
 
     _parameter_constraints = {
@@ -406,12 +405,6 @@ class _BaseAMTFL(MultiTaskMixin, BaseEstimator):
             "feedback_bias": self.feedback_intercept_,
         }, self.activation, trainable=False)
 
-    def _validated_features(self, X, tasks):
-        check_is_fitted(self)
-        features, task_index, _ = self._validate_task_data(
-            X, tasks=tasks, reset=False, accept_sparse=("csr", "csc"))
-        return _as_tensor(features, "cpu"), task_index
-
     def shared_features(self, X, tasks=None):
         """The shared features ``Z = sigma(X L + b_L)`` of the rows of ``X``.
 
@@ -427,22 +420,12 @@ class _BaseAMTFL(MultiTaskMixin, BaseEstimator):
         -------
         Z : ndarray of shape (n_samples, n_latent)
         """
-        x, _ = self._validated_features(X, tasks)
-        with torch.no_grad():
-            return self._network().features(x).numpy()
+        features, _ = self._validated_features(X, tasks)
+        return self._head_inputs(features)
 
-    def _decision(self, X, tasks):
-        x, task_index = self._validated_features(X, tasks)
+    def _head_inputs(self, features):
         with torch.no_grad():
-            features = self._network().features(x).numpy()
-        # Each row against its own task's head, without a loop over rows.
-        return (np.einsum("nk,nk->n", features, self.coef_[task_index])
-                + self.intercept_[task_index])
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
+            return self._network().features(_as_tensor(features, "cpu")).numpy()
 
 
 def plot_feedback_matrix(estimator, *, kind="feedback", ax=None, cmap="Blues"):
@@ -672,7 +655,7 @@ _COMMON_DOC = """
 """
 
 
-class AMTFLRegressor(MultiTaskRegressorMixin, RegressorMixin, _BaseAMTFL):
+class AMTFLRegressor(LinearMultiTaskRegressor, _BaseAMTFL):
     __doc__ = (
         """Asymmetric multi-task feature learning, shallow, for regression.
 
@@ -712,48 +695,8 @@ class AMTFLRegressor(MultiTaskRegressorMixin, RegressorMixin, _BaseAMTFL):
     def _initial_head_bias(task_index, y, counts):
         return np.bincount(task_index, weights=y, minlength=counts.size) / counts
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, tasks=None):
-        """Fit the shared features, the task heads and the feedback matrix.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
-            Long-form features with the task column (see ``task_column``).
-        y : array-like of shape (n_samples,)
-            Targets.
-        tasks : array-like of shape (n_samples,), default=None
-            Each row's task, when ``X`` holds only features.
-
-        Returns
-        -------
-        self : AMTFLRegressor
-            The fitted estimator.
-        """
-        features, task_index, y = self._validate_task_data(
-            X, y, tasks, reset=True, accept_sparse=("csr", "csc"), y_numeric=True
-        )
-        return self._fit(features, task_index, y.astype(np.float64))
-
-    def predict(self, X, tasks=None):
-        """Predict each row with its own task's head on the shared features.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
-            Long-form features with the task column.
-        tasks : array-like of shape (n_samples,), default=None
-            Each row's task, when ``X`` holds only features.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predictions.
-        """
-        return self._decision(X, tasks)
-
-
-class AMTFLClassifier(MultiTaskClassifierMixin, ClassifierMixin, _BaseAMTFL):
+class AMTFLClassifier(LinearMultiTaskClassifier, _BaseAMTFL):
     __doc__ = (
         """Asymmetric multi-task feature learning, shallow, for classification.
 
@@ -788,8 +731,6 @@ class AMTFLClassifier(MultiTaskClassifierMixin, ClassifierMixin, _BaseAMTFL):
     """
     )
 
-    _multi_class_tasks = False
-
     @staticmethod
     def _row_losses(own_outputs, y):
         return _logistic_losses(own_outputs, y)
@@ -798,85 +739,3 @@ class AMTFLClassifier(MultiTaskClassifierMixin, ClassifierMixin, _BaseAMTFL):
     def _initial_head_bias(task_index, y, counts):
         rate = np.bincount(task_index, weights=y, minlength=counts.size) / counts
         return np.log(rate / (1.0 - rate))
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, tasks=None):
-        """Fit the shared features, the task heads and the feedback matrix.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
-            Long-form features with the task column (see ``task_column``).
-        y : array-like of shape (n_samples,)
-            Labels; every task must have exactly two distinct labels.
-        tasks : array-like of shape (n_samples,), default=None
-            Each row's task, when ``X`` holds only features.
-
-        Returns
-        -------
-        self : AMTFLClassifier
-            The fitted estimator.
-        """
-        features, task_index, y = self._validate_task_data(
-            X, y, tasks, reset=True, accept_sparse=("csr", "csc")
-        )
-        codes = self._encode_task_labels(y, task_index, max_classes=2)
-        return self._fit(features, task_index, codes.astype(np.float64))
-
-    def decision_function(self, X, tasks=None):
-        """Log-odds of each row's positive class (``classes_[t][1]``).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
-            Long-form features with the task column.
-        tasks : array-like of shape (n_samples,), default=None
-            Each row's task, when ``X`` holds only features.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-            Decision values.
-        """
-        return self._decision(X, tasks)
-
-    def predict_proba(self, X, tasks=None):
-        """Probabilities of each row's two labels.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
-            Long-form features with the task column.
-        tasks : array-like of shape (n_samples,), default=None
-            Each row's task, when ``X`` holds only features.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, 2)
-            Column ``j`` is the probability of ``classes_[t][j]`` for a row of
-            task ``t``; rows of different tasks refer to different label pairs.
-        """
-        positive = 1.0 / (1.0 + np.exp(-self.decision_function(X, tasks)))
-        return np.column_stack([1.0 - positive, positive])
-
-    def predict(self, X, tasks=None):
-        """Predict each row's label from its own task's two classes.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
-            Long-form features with the task column.
-        tasks : array-like of shape (n_samples,), default=None
-            Each row's task, when ``X`` holds only features.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
-        """
-        check_is_fitted(self)
-        _, task_index, _ = self._validate_task_data(
-            X, tasks=tasks, reset=False, accept_sparse=("csr", "csc")
-        )
-        positive = (self.decision_function(X, tasks) > 0).astype(np.int64)
-        return self._decode_task_labels(positive, task_index)

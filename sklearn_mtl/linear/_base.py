@@ -3,7 +3,8 @@ long-form data, row-wise prediction with per-task weights, binary per-task label
 
 A method supplies ``_fit(features, task_index, y)`` that sets ``coef_`` (one row per
 task) and ``intercept_``; the public ``fit`` / ``predict`` / ``predict_proba`` are
-written once here.
+written once here. A method whose task heads act on learned features rather than on
+the inputs (AMTFL) overrides ``_head_inputs``.
 """
 
 import numpy as np
@@ -18,13 +19,25 @@ _SPARSE_FORMATS = ("csr", "csc")
 
 
 class LinearMultiTaskBase(MultiTaskMixin, BaseEstimator):
-    """Per-task linear scores ``x @ coef_[t] + intercept_[t]``; sparse input accepted."""
+    """Per-task linear scores ``h(x) @ coef_[t] + intercept_[t]``; sparse input accepted.
 
-    def _decision(self, X, tasks):
+    ``h`` is :meth:`_head_inputs`, the identity here.
+    """
+
+    def _validated_features(self, X, tasks):
         check_is_fitted(self)
         features, task_index, _ = self._validate_task_data(
             X, tasks=tasks, reset=False, accept_sparse=_SPARSE_FORMATS
         )
+        return features, task_index
+
+    def _head_inputs(self, features):
+        """What the task heads ``coef_`` multiply: the validated inputs themselves."""
+        return features
+
+    def _decision(self, X, tasks):
+        features, task_index = self._validated_features(X, tasks)
+        features = self._head_inputs(features)
         # Each row against its own task's weights, without a loop over rows.
         if hasattr(features, "multiply"):
             rowwise = np.asarray(features.multiply(self.coef_[task_index]).sum(1)).ravel()
@@ -163,9 +176,6 @@ class LinearMultiTaskClassifier(MultiTaskClassifierMixin, ClassifierMixin,
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
-        check_is_fitted(self)
-        _, task_index, _ = self._validate_task_data(
-            X, tasks=tasks, reset=False, accept_sparse=_SPARSE_FORMATS
-        )
+        _, task_index = self._validated_features(X, tasks)
         positive = (self.decision_function(X, tasks) > 0).astype(np.int64)
         return self._decode_task_labels(positive, task_index)
