@@ -18,6 +18,7 @@ from ._solvers import (
     proximal_gradient,
     resolve_device,
     soft_threshold,
+    solve_coupled,
 )
 
 __all__ = ["AMTLRegressor", "AMTLClassifier"]
@@ -118,69 +119,6 @@ def transfer_step(coef, losses, sparsity, transfer_strength, *, positive=True,
     return (incoming / scale[None, :]).T.contiguous()
 
 
-def _conjugate_gradient(apply, rhs, start, precondition, *, max_iter, tol):
-    """Preconditioned conjugate gradient for ``apply(x) = rhs``, ``apply`` SPD.
-
-    Every iterate lowers the quadratic ``x.apply(x)/2 - x.rhs``, so a warm start is
-    never made worse. A general batched helper: a candidate for ``_solvers.py``.
-    """
-    x = start.clone()
-    residual = rhs - apply(x)
-    direction = precondition(residual)
-    rz = (residual * direction).sum()
-    threshold = tol * max(float(rhs.norm()), 1e-300)
-    for _ in range(max_iter):
-        if float(residual.norm()) <= threshold:
-            break
-        applied = apply(direction)
-        curvature = (direction * applied).sum()
-        if curvature <= 0:
-            break
-        step = rz / curvature
-        x = x + step * direction
-        residual = residual - step * applied
-        preconditioned = precondition(residual)
-        rz_next = (residual * preconditioned).sum()
-        direction = preconditioned + (rz_next / rz) * direction
-        rz = rz_next
-    return x
-
-
-def _solve_coupled(blocks, coupling, strength, rhs, start, coupled_mask):
-    """Solve ``blocks_t x_t + strength * (M X)_t * mask = rhs_t`` for all tasks.
-
-    The system of both W-steps: per-task ``k x k`` blocks (data curvature, SPD)
-    coupled across tasks by the ``T x T`` matrix ``M = (I - B)(I - B)^T`` on the
-    coordinates where ``coupled_mask`` is 1 (the weights, not an intercept). It is
-    solved directly while the full ``Tk x Tk`` matrix is small, and otherwise by
-    conjugate gradient preconditioned with each task's own block.
-    """
-    n_tasks, k = rhs.shape
-    dtype, device = rhs.dtype, rhs.device
-    own = blocks + (strength * torch.diagonal(coupling))[:, None, None] * torch.diag(coupled_mask)
-    # A task whose logistic scores saturate has a near-singular intercept block.
-    jitter = 1e-12 * own.diagonal(dim1=1, dim2=2).sum(1).clamp(min=1.0)
-    eye = torch.eye(k, dtype=dtype, device=device)
-    if n_tasks * k <= _DIRECT_SOLVE_SIZE:
-        full = strength * torch.einsum("tu,ij->tiuj", coupling, torch.diag(coupled_mask))
-        index = torch.arange(n_tasks, device=device)
-        full[index, :, index, :] += blocks + jitter[:, None, None] * eye
-        full = full.reshape(n_tasks * k, n_tasks * k)
-        return torch.linalg.solve(full, rhs.reshape(-1)).reshape(n_tasks, k)
-
-    factor = torch.linalg.cholesky(own + jitter[:, None, None] * eye)
-
-    def apply(v):
-        return (torch.einsum("tkl,tl->tk", blocks, v)
-                + strength * (coupling @ v) * coupled_mask)
-
-    def precondition(r):
-        return torch.cholesky_solve(r.unsqueeze(-1), factor).squeeze(-1)
-
-    return _conjugate_gradient(apply, rhs, start, precondition,
-                               max_iter=_WEIGHT_MAX_ITER, tol=1e-10)
-
-
 class _SquaredLoss:
     """Mean squared error per task on per-task centred data (intercepts in closed form)."""
 
@@ -199,8 +137,9 @@ class _SquaredLoss:
         # (c_t / N_t) G_t w_t + lambda (M W^T)_t = (c_t / N_t) X_t^T y_t.
         scale = (loss_weights / self.counts)[:, None]
         ones = torch.ones(coef.shape[1], dtype=DTYPE, device=coef.device)
-        solution = _solve_coupled(scale[..., None] * self.gram, coupling, transfer_strength,
-                                  scale * self.cross, coef, ones)
+        solution = solve_coupled(scale[..., None] * self.gram, coupling, transfer_strength,
+                                 scale * self.cross, coef, ones,
+                                 max_iter=_WEIGHT_MAX_ITER, direct_size=_DIRECT_SOLVE_SIZE)
         # Keep the start if rounding made the solution no better (monotonicity).
         if self._quadratic(solution, loss_weights, coupling, transfer_strength) > (
                 self._quadratic(coef, loss_weights, coupling, transfer_strength)):
@@ -255,8 +194,10 @@ class _LogisticLoss:
             curvature = probabilities * (1.0 - probabilities) * mask
             hessian_blocks = scale[..., None] * torch.einsum(
                 "tnk,tn,tnl->tkl", self.design, curvature, self.design)
-            direction = _solve_coupled(hessian_blocks, coupling, 2.0 * transfer_strength,
-                                       -grads, torch.zeros_like(params), on_weights)
+            direction = solve_coupled(hessian_blocks, coupling, 2.0 * transfer_strength,
+                                      -grads, torch.zeros_like(params), on_weights,
+                                      max_iter=_WEIGHT_MAX_ITER,
+                                      direct_size=_DIRECT_SOLVE_SIZE)
             slope = float((grads * direction).sum())
             if -slope <= _INNER_TOL * (abs(float(value)) + 1.0):
                 break

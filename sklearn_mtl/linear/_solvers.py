@@ -13,11 +13,13 @@ import torch
 __all__ = [
     "TaskBlocks",
     "alternate",
+    "conjugate_gradient",
     "logistic_loss",
     "logistic_per_task",
     "proximal_gradient",
     "resolve_device",
     "soft_threshold",
+    "solve_coupled",
 ]
 
 DTYPE = torch.float64
@@ -259,3 +261,68 @@ def alternate(steps, objective, *, max_iter, tol):
         if path[-2] - path[-1] <= tol * max(abs(path[-2]), 1e-12):
             break
     return path, n_iter
+
+
+def conjugate_gradient(apply, rhs, start, precondition, *, max_iter, tol):
+    """Preconditioned conjugate gradient for ``apply(x) = rhs``, ``apply`` SPD.
+
+    Every iterate lowers the quadratic ``x.apply(x)/2 - x.rhs``, so a warm start is
+    never made worse.
+    """
+    x = start.clone()
+    residual = rhs - apply(x)
+    direction = precondition(residual)
+    rz = (residual * direction).sum()
+    threshold = tol * max(float(rhs.norm()), 1e-300)
+    for _ in range(max_iter):
+        if float(residual.norm()) <= threshold:
+            break
+        applied = apply(direction)
+        curvature = (direction * applied).sum()
+        if curvature <= 0:
+            break
+        step = rz / curvature
+        x = x + step * direction
+        residual = residual - step * applied
+        preconditioned = precondition(residual)
+        rz_next = (residual * preconditioned).sum()
+        direction = preconditioned + (rz_next / rz) * direction
+        rz = rz_next
+    return x
+
+
+def solve_coupled(blocks, coupling, strength, rhs, start, coupled_mask, *,
+                  max_iter=5000, direct_size=1500):
+    """Solve ``blocks_t x_t + strength * (M X)_t * mask = rhs_t`` for all tasks.
+
+    The system of both W-steps: per-task ``k x k`` blocks (data curvature, SPD)
+    coupled across tasks by the ``T x T`` matrix ``M = (I - B)(I - B)^T`` on the
+    coordinates where ``coupled_mask`` is 1 (the weights, not an intercept). It is
+    solved directly while the full ``Tk x Tk`` matrix has at most ``direct_size``
+    rows, and otherwise by conjugate gradient (at most ``max_iter`` iterations)
+    preconditioned with each task's own block.
+    """
+    n_tasks, k = rhs.shape
+    dtype, device = rhs.dtype, rhs.device
+    own = blocks + (strength * torch.diagonal(coupling))[:, None, None] * torch.diag(coupled_mask)
+    # A task whose logistic scores saturate has a near-singular intercept block.
+    jitter = 1e-12 * own.diagonal(dim1=1, dim2=2).sum(1).clamp(min=1.0)
+    eye = torch.eye(k, dtype=dtype, device=device)
+    if n_tasks * k <= direct_size:
+        full = strength * torch.einsum("tu,ij->tiuj", coupling, torch.diag(coupled_mask))
+        index = torch.arange(n_tasks, device=device)
+        full[index, :, index, :] += blocks + jitter[:, None, None] * eye
+        full = full.reshape(n_tasks * k, n_tasks * k)
+        return torch.linalg.solve(full, rhs.reshape(-1)).reshape(n_tasks, k)
+
+    factor = torch.linalg.cholesky(own + jitter[:, None, None] * eye)
+
+    def apply(v):
+        return (torch.einsum("tkl,tl->tk", blocks, v)
+                + strength * (coupling @ v) * coupled_mask)
+
+    def precondition(r):
+        return torch.cholesky_solve(r.unsqueeze(-1), factor).squeeze(-1)
+
+    return conjugate_gradient(apply, rhs, start, precondition,
+                              max_iter=max_iter, tol=1e-10)
