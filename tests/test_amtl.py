@@ -195,8 +195,8 @@ def test_transfer_flows_from_easy_to_hard_tasks():
     """Easy tasks: 100 rows, noise 1; hard tasks: 30 rows, noise 4; d=20; defaults.
 
     Measured over seeds 0-4 when written: mean outgoing transfer of the easy tasks
-    0.27-0.84 per seed, of the hard tasks 0-0.11; the ratio of the seed means is
-    21.5 and the smallest per-seed ratio 7.5 (seeds 5-9: 23.3 and 11.1). The test
+    0.29-0.85 per seed, of the hard tasks 0-0.11; the ratio of the seed means is
+    21.3 and the smallest per-seed ratio 7.4 (seeds 5-9: 21.6 and 10.1). The test
     asks for 5 and 3.
     """
     easy, hard = [], []
@@ -213,7 +213,7 @@ def test_transfer_flows_from_easy_to_hard_tasks():
 def test_twin_transfer_direction_and_its_control():
     """Spec AT1 (i), (ii), (v) on seeds 0-4.
 
-    Measured when written: mean B[easy j, its twin] 0.919 against B[twin, j] 0.017
+    Measured when written: mean B[easy j, its twin] 0.918 against B[twin, j] 0.017
     (spec pilot 0.915 vs 0.034); with mu = 1e-6 (no loss weighting) 1.08 against
     0.79, a ratio of 1.37 (spec: below 2).
     """
@@ -244,9 +244,9 @@ def test_sample_size_penalty_corrects_interpolating_tasks():
     10 alternations, by when the direction is settled.
 
     Measured on seeds 0-4 when written: delta=0: rich->poor 0.031, poor->rich
-    1.12; delta=20 (mu=0.1): rich->poor 0.956, poor->rich 0.825 (spec pilot: 0.88,
-    0.74). The correction is mild: on seeds 5-9, 0.925 against 0.817 on average,
-    and seed 7 alone has 0.719 against 0.766, so only the direction of the seed
+    1.17; delta=20 (mu=0.1): rich->poor 0.953, poor->rich 0.827 (spec pilot: 0.88,
+    0.74). The correction is mild: on seeds 5-9, 0.923 against 0.818 on average,
+    and seed 7 alone has 0.721 against 0.764, so only the direction of the seed
     average is gated (the spec records it without gating).
     """
     plain, corrected = [], []
@@ -270,26 +270,41 @@ def test_sample_size_penalty_corrects_interpolating_tasks():
 
 
 def test_easy_tasks_suffer_no_negative_transfer():
-    """Spec AT1 data and hyper-parameters (lambda=0.1, mu=1), seeds 0-4; per-task
-    population RMSE (exact for x ~ N(0, I)).
+    """Spec AT1 data, seeds 0-4; per-task population RMSE (exact for x ~ N(0, I)).
 
     Measured when written (mean over seeds, easy / hard tasks):
-    AMTL 1.390 / 5.099, per-task RidgeCV 1.459 / 5.114, GoMTL (n_latent=6, the true
-    rank) 1.996 / 4.700, mean-regularised MTL 1.833 / 5.069, and AMTL with the
-    transfer switched off (the same ridge penalty, B = 0) 1.641 / 5.144.
-    The symmetric models pay for their hard-task gains on the easy tasks; AMTL's
-    easy tasks are no worse than per-task models (the spec asks <= 1.05x). At these
-    hyper-parameters the hard tasks only tie with RidgeCV: see the next test.
+
+    ============================================ ===== =====
+    AMTL, spec values (lambda=0.1, mu=1)          1.391 5.100
+    AMTL, lambda=0.3, mu=3                        1.438 4.684
+    per-task RidgeCV                              1.459 5.114
+    GoMTL (n_latent=6, the true rank)             1.996 4.700
+    mean-regularised MTL                          1.833 5.069
+    AMTL, spec values, transfer off (B = 0)       1.641 5.144
+    ============================================ ===== =====
+
+    At the spec's values the easy tasks are protected but the hard tasks only tie
+    with RidgeCV. lambda=0.3, mu=3 was selected on seeds 0-4 from the grid lambda
+    in {0.1, 0.3, 1, 3} x mu in {1, 3, 10, 30} as the setting with the lowest
+    hard-task RMSE whose easy tasks stay within 5% of RidgeCV, and held out on
+    seeds 5-9 (benchmarks/bench_amtl_synthetic.py): easy 1.465 vs 1.435 (1.02x),
+    hard 4.719 vs RidgeCV 5.154 and mean-regularised 5.095. The symmetric models
+    pay for their hard-task gains on the easy tasks (GoMTL 1.37x, mean-regularised
+    1.26x); AMTL's come with easy tasks no worse than per-task models.
     """
-    scores = {name: [] for name in ["amtl", "stl", "gomtl", "mean_reg", "no_transfer"]}
+    scores = {name: [] for name in
+              ["amtl", "selected", "stl", "gomtl", "mean_reg", "no_transfer"]}
     for seed in SEEDS:
         X, y, truth = make_asymmetric_tasks(return_structure=True, random_state=seed,
                                             **TWINS)
         amtl = AMTLRegressor(transfer_strength=0.1, sparsity=1.0).fit(X, y)
+        selected = AMTLRegressor(transfer_strength=0.3, sparsity=3.0).fit(X, y)
         no_transfer = AMTLRegressor(transfer_strength=0.1, sparsity=1e9).fit(X, y)
         assert np.all(no_transfer.transfer_matrix_ == 0)
         gomtl = GoMTLRegressor(n_latent=6, random_state=0).fit(X, y)
-        fits = {"amtl": (amtl.coef_, amtl.intercept_), "stl": _per_task_ridge(X, y),
+        fits = {"amtl": (amtl.coef_, amtl.intercept_),
+                "selected": (selected.coef_, selected.intercept_),
+                "stl": _per_task_ridge(X, y),
                 "gomtl": (gomtl.coef_, gomtl.intercept_),
                 "mean_reg": _mean_regularised(X, y),
                 "no_transfer": (no_transfer.coef_, no_transfer.intercept_)}
@@ -298,9 +313,12 @@ def test_easy_tasks_suffer_no_negative_transfer():
             scores[name].append((rmse[truth.reliable].mean(), rmse[~truth.reliable].mean()))
     easy = {name: np.mean(values, axis=0)[0] for name, values in scores.items()}
     hard = {name: np.mean(values, axis=0)[1] for name, values in scores.items()}
-    assert easy["amtl"] <= 1.05 * easy["stl"], easy
-    assert easy["amtl"] < 0.85 * easy["gomtl"], easy
-    assert easy["amtl"] < 0.85 * easy["mean_reg"], easy
+    for name in ["amtl", "selected"]:
+        assert easy[name] <= 1.05 * easy["stl"], (name, easy)
+        assert easy[name] < 0.85 * easy["gomtl"], (name, easy)
+        assert easy[name] < 0.85 * easy["mean_reg"], (name, easy)
+    assert hard["selected"] < 0.95 * hard["stl"], hard
+    assert hard["selected"] < 0.95 * hard["mean_reg"], hard
     # The transfer itself helps both groups against the same penalty without it.
     assert easy["amtl"] < 0.9 * easy["no_transfer"], easy
     assert hard["amtl"] < hard["no_transfer"], hard
@@ -310,11 +328,12 @@ def test_hard_tasks_gain_with_cross_validated_transfer_strength():
     """Spec AT1 data, seeds 0-4, lambda chosen by 3-fold CV (MSE) from {0.1, 0.3, 1},
     mu=1, as RidgeCV chooses its alpha.
 
-    Measured when written (hard-task mean population RMSE): AMTL 4.65, per-task
+    Measured when written (hard-task mean population RMSE): AMTL 4.66, per-task
     RidgeCV 5.11, mean-regularised MTL 5.07, GoMTL with the true rank 4.70 (not
-    asserted: a tie); seeds 5-9: 4.77, 5.15, 5.09. The price, not asserted, is on
-    the easy tasks: CV picks lambda=1 and their RMSE rises to 1.64 against
-    RidgeCV's 1.46 (seeds 5-9: 1.72 against 1.44), because
+    asserted: a tie); seeds 5-9: 4.68, 5.15, 5.10. The price, not asserted, is on
+    the easy tasks: CV (on the pooled MSE, which the noisy hard tasks dominate)
+    picks lambda=1 on every seed and their RMSE rises to 1.64 against RidgeCV's
+    1.46 (seeds 5-9: 1.71 against 1.44), because
     lambda ||W - W B||^2 is also a ridge penalty on every task nothing
     reconstructs. The test asks AMTL's hard tasks to beat both baselines by 5%.
     """
@@ -538,6 +557,8 @@ BAD_PARAMETERS = [
     ({"sample_size_penalty": -2}, "The 'sample_size_penalty' parameter of AMTLRegressor "
                                   "must be a float in the range [0.0, inf). Got -2 "
                                   "instead."),
+    ({"init_penalty": 0.0}, "The 'init_penalty' parameter of AMTLRegressor must be a "
+                            "float in the range (0.0, inf). Got 0.0 instead."),
     ({"positive": "yes"}, "The 'positive' parameter of AMTLRegressor must be an "
                           "instance of 'bool' or an instance of 'numpy.bool'. Got 'yes' "
                           "instead."),

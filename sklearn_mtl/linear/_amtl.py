@@ -227,6 +227,7 @@ class _BaseAMTL(LinearMultiTaskBase):
         "sparsity": [Interval(Real, 0, None, closed="left")],
         "transfer_strength": [Interval(Real, 0, None, closed="neither")],
         "sample_size_penalty": [Interval(Real, 0, None, closed="left")],
+        "init_penalty": [Interval(Real, 0, None, closed="neither")],
         "positive": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -241,6 +242,7 @@ class _BaseAMTL(LinearMultiTaskBase):
         sparsity=1.0,
         transfer_strength=0.1,
         sample_size_penalty=0.0,
+        init_penalty=1e-3,
         positive=True,
         max_iter=20,
         tol=1e-4,
@@ -251,6 +253,7 @@ class _BaseAMTL(LinearMultiTaskBase):
         self.sparsity = sparsity
         self.transfer_strength = transfer_strength
         self.sample_size_penalty = sample_size_penalty
+        self.init_penalty = init_penalty
         self.positive = positive
         self.max_iter = max_iter
         self.tol = tol
@@ -293,15 +296,23 @@ class _BaseAMTL(LinearMultiTaskBase):
                 state["coef"], state["intercepts"], 1.0 + mu * outgoing(transfer),
                 residual @ residual.T, lam)
 
-        # The paper's start: single-task models and no transfer. With B = 0 the
-        # objective is each task's loss plus lambda ||w_t||^2, so the start is the
-        # W-step at B = 0 (per-task ridge), a block minimiser of the objective.
+        # The paper's start: single-task models and no transfer. Not the W-step
+        # at B = 0, which is per-task ridge with penalty lambda: its shrunken
+        # weights make every task look unreliable and every source weak, and with
+        # lambda >= 1 the first B-step then finds no transfer worth its l1 cost, a
+        # stationary point the alternation never leaves (measured on the twin tasks
+        # of benchmarks/bench_amtl_synthetic.py, which runs both starts: at
+        # lambda=1, mu=3 no transfer and easy-task RMSE 2.3x per-task ridge,
+        # against 1.1x from the single-task start). init_penalty=lambda gives
+        # that other start back.
         state = {
             "coef": torch.zeros(n_tasks, blocks.n_features, dtype=DTYPE, device=device),
             "intercepts": torch.zeros(n_tasks, dtype=DTYPE, device=device),
             "transfer": torch.zeros(n_tasks, n_tasks, dtype=DTYPE, device=device),
         }
-        w_step()
+        state["coef"], state["intercepts"] = loss.weight_step(
+            state["coef"], state["intercepts"], torch.ones(n_tasks, dtype=DTYPE, device=device),
+            eye, float(self.init_penalty))
         self.objective_path_, self.n_iter_ = alternate(
             [b_step, w_step], objective, max_iter=self.max_iter, tol=self.tol)
 
@@ -355,6 +366,11 @@ _COMMON_DOC = """
         every task's loss, so that tasks with few rows look less reliable even when
         they fit their training rows well (they do when ``N_t`` is near the number
         of features). Use a value of the scale of the losses.
+    init_penalty : float, default=1e-3
+        Ridge penalty (on the mean loss) of the single-task models the
+        alternation starts from, the paper's STL start. Small, so that the start
+        is close to per-task least squares (or unpenalised logistic regression)
+        while defined for tasks with fewer rows than features or separable labels.
     positive : bool, default=True
         Constrain the transfer matrix to be non-negative, as the paper does. With
         False the l1 penalty applies to ``|B|``.
@@ -429,9 +445,8 @@ _COMMON_DOC = """
     tasks transfer to unreliable ones and not the other way round; and a task that
     transfers much has its own loss up-weighted.
 
-    The optimisation is the paper's alternation, from single-task models and
-    ``B = 0`` (the start is the minimiser over ``W`` at ``B = 0``, i.e. per-task
-    ridge with penalty :math:`\\lambda`):
+    The optimisation is the paper's alternation, from single-task models (per-task
+    ridge with the small penalty ``init_penalty``) and ``B = 0``:
 
     - B-step (``W`` fixed): the losses :math:`L_s` are evaluated at the current
       ``W`` and ``B`` separates over its columns into ``T`` non-negative lassos
@@ -573,6 +588,7 @@ class AMTLClassifier(LinearMultiTaskClassifier, _BaseAMTL):
         sparsity=1.0,
         transfer_strength=0.01,
         sample_size_penalty=0.0,
+        init_penalty=1e-3,
         positive=True,
         max_iter=20,
         tol=1e-4,
@@ -584,6 +600,7 @@ class AMTLClassifier(LinearMultiTaskClassifier, _BaseAMTL):
             sparsity=sparsity,
             transfer_strength=transfer_strength,
             sample_size_penalty=sample_size_penalty,
+            init_penalty=init_penalty,
             positive=positive,
             max_iter=max_iter,
             tol=tol,
