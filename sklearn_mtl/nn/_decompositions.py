@@ -257,35 +257,35 @@ def _explicit_ranks(factorisation, shape, explicit, rank):
     return tuple(explicit)
 
 
-def _unfolding_singular_values(weights, factorisation):
-    """Singular values of the unfoldings whose truncation sets each rank."""
-    if factorisation == "laf":
-        return [np.linalg.svd(weights.reshape(-1, weights.shape[-1]), compute_uv=False)]
-    if factorisation == "tucker":
-        return [
-            np.linalg.svd(tl.unfold(weights, mode), compute_uv=False)
-            for mode in range(weights.ndim)
-        ]
-    # TT: the n-th unfolding groups the first n modes into rows (Oseledets 2011).
-    return [
-        np.linalg.svd(
-            weights.reshape(int(np.prod(weights.shape[: n + 1])), -1), compute_uv=False
-        )
-        for n in range(weights.ndim - 1)
-    ]
+def _tt_sweep_ranks(weights, eps, rank_rule):
+    """TT ranks as TT-SVD's left-to-right sweep meets them (Oseledets 2011).
+
+    Step ``n`` truncates the matrix the sweep carries, the remainder of the previous
+    truncation reshaped to ``K_{n-1} D_n`` rows, at relative error ``eps``: the
+    per-step rule of the authors' ``tt_dcmp``. tensorly's ``tensor_train`` then
+    runs the same sweep with these ranks.
+    """
+    ranks, carried = [], weights.reshape(weights.shape[0], -1)
+    for n in range(weights.ndim - 1):
+        _, singular_values, right = np.linalg.svd(carried, full_matrices=False)
+        rank = _rank_from_singular_values(singular_values, eps, rank_rule)
+        ranks.append(rank)
+        carried = (singular_values[:rank, None] * right[:rank]).reshape(
+            rank * weights.shape[n + 1], -1)
+    return tuple(ranks)
 
 
 def _eps_ranks(weights, factorisation, eps, rank_rule):
-    ranks = [
-        _rank_from_singular_values(s, eps, rank_rule)
-        for s in _unfolding_singular_values(weights, factorisation)
-    ]
     if factorisation == "tt":
-        # Ranks read off the full unfoldings can exceed what the left-to-right
-        # sweep can carry (K_{n-1} D_n rows); clip them to that.
-        for n, bound in enumerate(_max_ranks("tt", weights.shape, ranks)):
-            ranks[n] = min(ranks[n], bound)
-    return tuple(ranks)
+        return _tt_sweep_ranks(weights, eps, rank_rule)
+    if factorisation == "laf":
+        unfoldings = [weights.reshape(-1, weights.shape[-1])]
+    else:
+        unfoldings = [tl.unfold(weights, mode) for mode in range(weights.ndim)]
+    return tuple(
+        _rank_from_singular_values(np.linalg.svd(matrix, compute_uv=False), eps, rank_rule)
+        for matrix in unfoldings
+    )
 
 
 def decompose(weights, factorisation="laf", rank=0.1, rank_rule="frobenius"):
@@ -303,8 +303,9 @@ def decompose(weights, factorisation="laf", rank=0.1, rank_rule="frobenius"):
         - float in (0, 1): the maximum relative reconstruction error ``eps`` of
           every SVD (the paper uses 0.1). LAF truncates the ``prod(D) x T``
           matrix; Tucker truncates every mode-n unfolding, the task mode
-          included (HOSVD); TT truncates each unfolding ``(D_1..D_n) x
-          (D_{n+1}..D_N)`` at the same ``eps``.
+          included (HOSVD); TT truncates, at each step of its left-to-right
+          sweep, the matrix the sweep carries (``K_{n-1} D_n`` rows) at the
+          same ``eps``, as the authors' code does.
         - int >= 1: the same explicit rank everywhere, capped at what each
           position allows.
         - tuple of int: one rank per position (LAF: 1, Tucker: N, TT: N-1). A
@@ -322,7 +323,8 @@ def decompose(weights, factorisation="laf", rank=0.1, rank_rule="frobenius"):
     Tucker uses HOSVD (De Lathauwer et al. 2000) as the paper does: tensorly's
     ``tucker`` with SVD initialisation and no HOOI iteration. TT uses tensorly's
     TT-SVD sweep (Oseledets 2011) with the chosen ranks. Because every
-    unfolding is truncated at ``eps`` separately (as the authors' code does),
+    unfolding (Tucker) or sweep step (TT) is truncated at ``eps`` separately (as
+    the authors' code does),
     the overall relative error of Tucker and TT can exceed ``eps``; it is at
     most ``sqrt(N) eps`` (Tucker) and ``sqrt(N - 1) eps`` (TT) with the
     Frobenius rule.

@@ -141,6 +141,20 @@ def test_eps_error_bound_and_minimal_rank(factorisation):
         assert smaller.relative_error > eps
 
 
+def test_tt_ranks_follow_the_sweep():
+    """TT's eps applies at each step of the TT-SVD sweep to the matrix it carries
+    (the authors' tt_dcmp), not to the unfoldings of the untruncated stack, which
+    on this stack would give a second rank of 4 instead of 3."""
+    stack = _low_multilinear_rank_stack((6, 5, 7), rank=3, noise=0.3, seed=0)
+    ranks = decompose(stack, "tt", rank=0.2).ranks
+    first = stack.reshape(6, -1)
+    assert ranks[0] == select_rank(first, 0.2)
+    _, s, vt = np.linalg.svd(first, full_matrices=False)
+    carried = (s[: ranks[0], None] * vt[: ranks[0]]).reshape(ranks[0] * 5, 7)
+    assert ranks[1] == select_rank(carried, 0.2)
+    assert select_rank(stack.reshape(30, 7), 0.2) == ranks[1] + 1
+
+
 def test_select_rank_frobenius_rule():
     singular_values = np.array([1.0, 0.5, 0.3, 0.2, 0.15, 0.12, 0.11, 0.09, 0.05, 0.01])
     # The spec's worked example: a crisp 10% Frobenius rule keeps 7.
