@@ -77,24 +77,23 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 SEEDS = range(10)
 
-# Both grids were narrowed by 3-fold CV on the training part of seed 0 only (never on
-# test data), to keep the script near 10 minutes on 2 busy cores.
-# School: of the 20 points transfer_strength 0.01/0.03/0.1/0.3/1 x sparsity
-# 0.003/0.01/0.03/0.1, (0.1, 0.1) scored best (CV RMSE 10.71), then (0.03, 0.1)
-# (10.76); every point with transfer_strength >= 0.3 scored 10.88-11.18 and took
-# 6-17 s a fit; with sparsity < 0.1 the transfer was denser and CV worse. Sparsity
-# 0.3 (almost no transfer, i.e. per-task ridge) is kept so that CV can turn
-# transfer off.
+# Both grids were narrowed by 3-fold CV on the training part of split 0 only (never on
+# test data), to keep the script near 10 minutes on 2 busy cores: ``--only narrow``
+# prints the CV score of every point of WIDE_SCHOOL_GRID / WIDE_LANDMINE_GRID (the
+# output is recorded in benchmarks/results/bench_amtl_narrow.txt).
+# School: the best points were (lambda, mu) = (1, 1) (CV RMSE 10.43), (3, 1) (10.50),
+# (0.3, 3) (10.55), (0.3, 1) (10.57), (1, 3) (10.61); every point with mu <= 0.1 scored
+# 10.73-11.23. At mu = 3 and lambda = 0.3 no transfer survives (per-task ridge), so CV
+# can turn transfer off.
 SCHOOL_GRID = {
-    "amtlregressor__transfer_strength": [0.03, 0.1],
-    "amtlregressor__sparsity": [0.1, 0.3],
+    "amtlregressor__transfer_strength": [0.3, 1.0],
+    "amtlregressor__sparsity": [1.0, 3.0],
 }
-# Landmine: of the 24 points transfer_strength 0.001-3 x sparsity 0.03-1, CV AUCs
-# were 0.66-0.70, the best (0.699-0.700) at (0.1, 0.1), (1, 0.3) and (3, 0.3), the
-# last two with no transfer at all (B = 0).
+# Landmine: the best were (0.1, 3) (CV AUC 0.721), (0.1, 10) (0.707), (0.1, 1) (0.698),
+# (0.01, 1) (0.686); the other points scored 0.638-0.680.
 LANDMINE_GRID = {
     "amtlclassifier__transfer_strength": [0.01, 0.1, 1.0],
-    "amtlclassifier__sparsity": [0.03, 0.1, 0.3],
+    "amtlclassifier__sparsity": [1.0, 3.0],
 }
 
 REFERENCE_SCHOOL_RMSE = {"AMTL": 10.13, "STL": 10.16, "GoMTL": 9.87}
@@ -245,18 +244,60 @@ def run_landmine(data):
     print(f"mean AMTL AUC > mean STL AUC: {verdict}\n")
 
 
+WIDE_SCHOOL_GRID = {"amtlregressor__transfer_strength": [0.03, 0.1, 0.3, 1.0, 3.0],
+                    "amtlregressor__sparsity": [0.03, 0.1, 0.3, 1.0, 3.0, 10.0]}
+WIDE_LANDMINE_GRID = {"amtlclassifier__transfer_strength": [0.001, 0.01, 0.1, 1.0, 3.0],
+                      "amtlclassifier__sparsity": [0.03, 0.1, 0.3, 1.0, 3.0, 10.0]}
+
+
+def narrow_grids(data):
+    """The CV scores behind SCHOOL_GRID / LANDMINE_GRID: the wide grids, scored by the
+    benchmark's own 3-fold CV on the training part of split 0 only (no test rows)."""
+    X, y = load_school(path=data / "school.mat", return_X_y=True)
+    X_train, _, y_train, _ = train_test_split(X, y, test_size=0.25, stratify=X[:, -1],
+                                              random_state=0)
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0)
+                 .split(X_train, X_train[:, -1]))
+    school = GridSearchCV(make_pipeline(TaskAwareScaler(), AMTLRegressor()),
+                          WIDE_SCHOOL_GRID, cv=folds,
+                          scoring="neg_mean_squared_error").fit(X_train, y_train)
+    X, y = load_landmine(path=data / "landmine.mat", return_X_y=True)
+    X_train, _, y_train, _ = train_test_split(
+        X, y, train_size=LANDMINE_TRAIN_FRACTION, stratify=2 * X[:, -1] + y,
+        random_state=0)
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0)
+                 .split(X_train, 2 * X_train[:, -1] + y_train))
+    landmine = GridSearchCV(make_pipeline(TaskAwareScaler(), AMTLClassifier()),
+                            WIDE_LANDMINE_GRID, cv=folds,
+                            scoring=mean_task_auc).fit(X_train, y_train)
+    for name, search, convert in [("School CV RMSE", school, lambda v: np.sqrt(-v)),
+                                  ("Landmine CV mean per-task AUC", landmine, float)]:
+        print(f"## grid narrowing, split 0 training part: {name}")
+        results = search.cv_results_
+        for params, score, seconds in zip(results["params"], results["mean_test_score"],
+                                          results["mean_fit_time"]):
+            values = " ".join(f"{key.split('__')[1]}={value:g}"
+                              for key, value in params.items())
+            print(f"   {values:40s} {convert(score):8.4f}   {seconds:5.1f} s/fit")
+        print()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
                         help="folder holding school.mat and landmine.mat "
                              "(default: ../shared/data from the repository root)")
-    parser.add_argument("--only", choices=["school", "landmine"],
-                        help="run one section only")
+    parser.add_argument("--only", choices=["school", "landmine", "narrow"],
+                        help="run one section only; 'narrow' prints the CV scores of "
+                             "the wide grids that SCHOOL_GRID and LANDMINE_GRID were "
+                             "narrowed from")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
     sections = [args.only] if args.only else ["school", "landmine"]
-    needed = {"school": "school.mat", "landmine": "landmine.mat"}
-    missing = [needed[s] for s in sections if not (args.data / needed[s]).exists()]
+    needed = {"school": ["school.mat"], "landmine": ["landmine.mat"],
+              "narrow": ["school.mat", "landmine.mat"]}
+    missing = [name for s in sections for name in needed[s]
+               if not (args.data / name).exists()]
     if missing:
         sys.exit(f"error: {', '.join(missing)} not found in {args.data}. The shared data "
                  "folder ships with CI only; pass --data FOLDER with local copies.")
@@ -267,7 +308,7 @@ def main():
     print_environment()
     print(f"data         : {args.data}\n")
     start = time.perf_counter()
-    runners = {"school": run_school, "landmine": run_landmine}
+    runners = {"school": run_school, "landmine": run_landmine, "narrow": narrow_grids}
     with threadpool_limits(1):
         for section in sections:
             section_start = time.perf_counter()
