@@ -463,8 +463,9 @@ class _BaseDMTRL(BaseMultiTaskNeuralNet):
             _task_rank(layer) >= min(n_tasks, _non_task_size(layer)) for layer in layers.values()
         ):
             warnings.warn(
-                f"init='stl' picked the full task-mode rank ({n_tasks}) in every layer "
-                f"(ranks {self.ranks_}): the factorisation then only reparametrises the "
+                f"init='stl' picked the full task-mode rank in every layer ({n_tasks} "
+                f"tasks, or the layer's other dimensions where fewer; ranks "
+                f"{self.ranks_}): the factorisation then only reparametrises the "
                 "single-task nets, and any gain comes from fine-tuning the shared "
                 "factors. Pass a larger relative error or explicit ranks to share more.",
                 UserWarning,
