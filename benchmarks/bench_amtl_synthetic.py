@@ -16,9 +16,10 @@ Rows:
   regularised MTL ``w_t = w_0 + v_t``, penalty by GCV; ``GoMTL``: ``n_latent=6``
   (the twins' true rank), other defaults. The last two are the symmetric baselines.
 - ``AMTL lam=.., mu=..``: the grid lambda (``transfer_strength``) in {0.1, 0.3, 1, 3}
-  x mu (``sparsity``) in {1, 3, 10, 30}, from the single-task start (the default,
-  ``init_penalty=1e-3``) and, marked ``[ridge start]``, from per-task ridge with
-  penalty lambda (``init_penalty=lambda``: the W-step at B = 0).
+  x mu (``sparsity``) in {1, 3, 10, 30}, from the single-task start (the default
+  ``init_penalty="auto"``: per-task ridge, each penalty by GCV) and, marked
+  ``[ridge start]``, from per-task ridge with penalty lambda (``init_penalty=lambda``:
+  the W-step at B = 0).
 - ``selected``: the grid point chosen on seeds 0-4 (the selection seeds) as the one
   with the lowest hard-task RMSE among those whose easy-task RMSE is within 5% of
   STL, then reported on seeds 5-9 (held out).
