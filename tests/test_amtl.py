@@ -667,6 +667,14 @@ def test_plot_transfer_matrix(kind):
         plot_transfer_matrix(AMTLRegressor())
 
 
+def test_plots_are_public_in_sklearn_mtl_plotting():
+    from sklearn_mtl import plotting
+    from sklearn_mtl.linear._amtfl import plot_feedback_matrix
+
+    assert plotting.plot_transfer_matrix is plot_transfer_matrix
+    assert plotting.plot_feedback_matrix is plot_feedback_matrix
+
+
 def test_plot_without_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
