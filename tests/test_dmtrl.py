@@ -288,9 +288,11 @@ def test_at3_sharing_strength_reference_values():
 
 def test_full_task_rank_warns_and_diagnostics_have_one_entry_per_layer():
     X, y, _, _ = _teacher_tasks(0, 20, n_test=1)
-    with pytest.warns(UserWarning, match="full task-mode rank"):
+    with pytest.warns(UserWarning, match="full task-mode rank") as record:
         est = DMTRLRegressor("tucker", rank=0.01, hidden_layer_sizes=(6,), max_epochs=2,
                              stl_max_epochs=2, batch_size=-1, random_state=0).fit(X, y)
+    # The warning points at the caller's line, not at scikit-learn's fit wrapper.
+    assert record[0].filename == __file__
     assert est.layer_names_ == ["fc1", "out"]
     for attribute in ["ranks_", "task_factors_", "sharing_strength_",
                       "sharing_strength_cosine_", "task_similarity_",

@@ -469,7 +469,7 @@ class _BaseDMTRL(BaseMultiTaskNeuralNet):
                 "single-task nets, and any gain comes from fine-tuning the shared "
                 "factors. Pass a larger relative error or explicit ranks to share more.",
                 UserWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
 
     def _set_fitted_attributes(self):
