@@ -1,8 +1,9 @@
 """Plots of fitted multi-task structure (matplotlib is an optional dependency)."""
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["plot_transfer_matrix"]
+__all__ = ["plot_feedback_matrix", "plot_transfer_matrix"]
 
 
 def _import_pyplot():
@@ -133,3 +134,53 @@ def _draw_graph(ax, matrix, names, threshold):
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title("Transfer graph (arrow s -> t)")
+
+
+def plot_feedback_matrix(estimator, *, kind="feedback", ax=None, cmap="Blues",
+                         task_names=None):
+    """Draw a fitted AMTFL's feedback as a heat map (the paper's Figs. 4(h), 6(b)).
+
+    Works for the shallow and the deep estimators alike: any fitted estimator with
+    ``feedback_matrix_``, ``task_transfer_`` and ``tasks_``.
+
+    Parameters
+    ----------
+    estimator : AMTFLRegressor, AMTFLClassifier, DeepAMTFLClassifier or DeepAMTFLRegressor
+        A fitted estimator.
+    kind : {"feedback", "transfer"}, default="feedback"
+        ``"feedback"``: ``|A|``, source tasks (rows) by shared features (columns).
+        ``"transfer"``: ``|A S|``, source task (row) to target task (column), drawn
+        by :func:`plot_transfer_matrix`; ``(A S)[t, u] =
+        sum_j A[t, j] S[j, u]``: task t feeds feature j, which feeds task u.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure's axes when None.
+    cmap : str or Colormap, default="Blues"
+        Colour map.
+    task_names : list of str, default=None
+        Labels of the source tasks (rows); the estimator's ``tasks_`` when None.
+        Deep-AMTFL with ``one_vs_rest=True`` passes its classes.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The axes drawn on.
+    """
+    if kind not in ("feedback", "transfer"):
+        raise ValueError(f"kind must be 'feedback' or 'transfer'; got {kind!r}.")
+    check_is_fitted(estimator)
+    names = ([str(task) for task in estimator.tasks_] if task_names is None
+             else list(task_names))
+    if kind == "transfer":
+        return plot_transfer_matrix(np.abs(estimator.task_transfer_), ax=ax,
+                                    task_names=names, cmap=cmap)
+    plt = _import_pyplot()
+    if ax is None:
+        _, ax = plt.subplots()
+    image = ax.imshow(np.abs(estimator.feedback_matrix_), cmap=cmap, aspect="auto",
+                      vmin=0.0)
+    ax.figure.colorbar(image, ax=ax, label="|feedback|")
+    ax.set_yticks(np.arange(len(names)), labels=names)
+    ax.set_xlabel("shared feature j")
+    ax.set_ylabel("source task t")
+    ax.set_title("|A|: feedback from task t (row) to feature j (column)")
+    return ax

@@ -4,7 +4,6 @@ matplotlib is an optional dependency (``pip install sklearn_mtl[plot]``); it is
 imported when a plot is drawn, not when this module is.
 """
 
-from ._plotting import plot_transfer_matrix
-from .linear._amtfl import plot_feedback_matrix
+from ._plotting import plot_feedback_matrix, plot_transfer_matrix
 
 __all__ = ["plot_feedback_matrix", "plot_transfer_matrix"]

@@ -17,11 +17,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_mtl import AMTFLClassifier, AMTFLRegressor, AMTLRegressor, GoMTLRegressor
 from sklearn_mtl.datasets import make_low_rank_tasks
-from sklearn_mtl.linear._amtfl import (
-    loss_weighted_feedback,
-    outgoing_feedback,
-    plot_feedback_matrix,
-)
+from sklearn_mtl.linear._amtfl import loss_weighted_feedback, outgoing_feedback
+from sklearn_mtl.plotting import plot_feedback_matrix
 from sklearn_mtl.utils.estimator_checks import parametrize_with_multitask_checks
 
 torch.set_num_threads(1)

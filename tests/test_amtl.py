@@ -669,7 +669,7 @@ def test_plot_transfer_matrix(kind):
 
 def test_plots_are_public_in_sklearn_mtl_plotting():
     from sklearn_mtl import plotting
-    from sklearn_mtl.linear._amtfl import plot_feedback_matrix
+    from sklearn_mtl._plotting import plot_feedback_matrix
 
     assert plotting.plot_transfer_matrix is plot_transfer_matrix
     assert plotting.plot_feedback_matrix is plot_feedback_matrix

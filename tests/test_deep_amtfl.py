@@ -197,6 +197,11 @@ def test_diagnostics_conv_backbone_and_pickle():
 
     matplotlib.use("Agg")
     assert est.plot_feedback("transfer") is not None
+    # One-vs-rest: the rows are the classes, not the single task of X.
+    ax = est.plot_feedback()
+    assert [label.get_text() for label in ax.get_yticklabels()] == [str(c) for c in range(T)]
+    np.testing.assert_allclose(ax.images[0].get_array(), np.abs(est.feedback_matrix_))
+    matplotlib.pyplot.close("all")
 
 
 def test_long_form_tasks_and_regressor():

@@ -14,7 +14,6 @@ import scipy.sparse as sp
 import torch
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
 from ._base import LinearMultiTaskBase, LinearMultiTaskClassifier, LinearMultiTaskRegressor
 from ._solvers import DTYPE, logistic_loss, resolve_device, soft_threshold
@@ -24,7 +23,6 @@ __all__ = [
     "AMTFLClassifier",
     "loss_weighted_feedback",
     "outgoing_feedback",
-    "plot_feedback_matrix",
     "reconstruction_error",
     "sample_size_terms",
 ]
@@ -426,50 +424,6 @@ class _BaseAMTFL(LinearMultiTaskBase):
     def _head_inputs(self, features):
         with torch.no_grad():
             return self._network().features(_as_tensor(features, "cpu")).numpy()
-
-
-def plot_feedback_matrix(estimator, *, kind="feedback", ax=None, cmap="Blues"):
-    """Draw a fitted AMTFL's feedback as a heat map (the paper's Figs. 4(h), 6(b)).
-
-    Parameters
-    ----------
-    estimator : AMTFLRegressor or AMTFLClassifier
-        A fitted estimator.
-    kind : {"feedback", "transfer"}, default="feedback"
-        ``"feedback"``: ``|A|``, source tasks (rows) by shared features (columns).
-        ``"transfer"``: ``|A S|``, source task (row) to target task (column), drawn
-        by :func:`sklearn_mtl._plotting.plot_transfer_matrix`; ``(A S)[t, u] =
-        sum_j A[t, j] S[j, u]``: task t feeds feature j, which feeds task u.
-    ax : matplotlib Axes, default=None
-        Where to draw; a new figure's axes when None.
-    cmap : str or Colormap, default="Blues"
-        Colour map.
-
-    Returns
-    -------
-    ax : matplotlib Axes
-        The axes drawn on.
-    """
-    from .._plotting import _import_pyplot, plot_transfer_matrix
-
-    if kind not in ("feedback", "transfer"):
-        raise ValueError(f"kind must be 'feedback' or 'transfer'; got {kind!r}.")
-    check_is_fitted(estimator)
-    names = [str(task) for task in estimator.tasks_]
-    if kind == "transfer":
-        return plot_transfer_matrix(np.abs(estimator.task_transfer_), ax=ax,
-                                    task_names=names, cmap=cmap)
-    plt = _import_pyplot()
-    if ax is None:
-        _, ax = plt.subplots()
-    image = ax.imshow(np.abs(estimator.feedback_matrix_), cmap=cmap, aspect="auto",
-                      vmin=0.0)
-    ax.figure.colorbar(image, ax=ax, label="|feedback|")
-    ax.set_yticks(np.arange(len(names)), labels=names)
-    ax.set_xlabel("shared feature j")
-    ax.set_ylabel("source task t")
-    ax.set_title("|A|: feedback from task t (row) to feature j (column)")
-    return ax
 
 
 _COMMON_DOC = """

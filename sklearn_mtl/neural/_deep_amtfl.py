@@ -24,6 +24,7 @@ from skorch.utils import to_tensor
 from torch import nn
 from torch.nn import functional as F
 
+from .._plotting import plot_feedback_matrix
 from ..base import MultiTaskClassifierMixin, MultiTaskRegressorMixin
 from ..linear._amtfl import (
     loss_weighted_feedback,
@@ -35,7 +36,6 @@ from ._net import (
     BaseMultiTaskNeuralNet,
     LogisticLoss,
     MultiTaskNet,
-    SquaredErrorLoss,
     TaskDataset,
     _NeuralRegressorMixin,
     check_positive_int_tuple,
@@ -349,6 +349,8 @@ class _BaseDeepAMTFL(BaseMultiTaskNeuralNet):
     def plot_feedback(self, kind="feedback", ax=None, cmap="viridis"):
         """Heat map of ``|A|`` (tasks x features) or ``|A W^(L)|`` (task -> task).
 
+        Draws with :func:`sklearn_mtl.plotting.plot_feedback_matrix`.
+
         Parameters
         ----------
         kind : {"feedback", "transfer"}, default="feedback"
@@ -361,25 +363,8 @@ class _BaseDeepAMTFL(BaseMultiTaskNeuralNet):
         -------
         ax : matplotlib Axes
         """
-        check_is_fitted(self, "net_")
-        if kind not in ("feedback", "transfer"):
-            raise ValueError(f"kind must be 'feedback' or 'transfer'; got {kind!r}.")
-        import matplotlib.pyplot as plt  # optional dependency
-
-        matrix = self.feedback_matrix_ if kind == "feedback" else self.task_transfer_
-        if ax is None:
-            _, ax = plt.subplots()
-        image = ax.imshow(np.abs(matrix), cmap=cmap, aspect="auto")
-        ax.figure.colorbar(image, ax=ax)
-        names = self._task_names()
-        ax.set_yticks(range(len(names)), names)
-        ax.set_ylabel("source task")
-        if kind == "feedback":
-            ax.set_xlabel("shared feature")
-        else:
-            ax.set_xticks(range(len(names)), names, rotation=90)
-            ax.set_xlabel("target task")
-        return ax
+        return plot_feedback_matrix(self, kind=kind, ax=ax, cmap=cmap,
+                                    task_names=self._task_names())
 
 
 _DOC = """
