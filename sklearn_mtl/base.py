@@ -1,6 +1,7 @@
 """Mixins shared by every multi-task estimator: task validation hooks and scoring."""
 
 import numpy as np
+from scipy.special import expit
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
@@ -14,6 +15,12 @@ __all__ = ["MultiTaskMixin", "MultiTaskRegressorMixin", "MultiTaskClassifierMixi
 def _plain(value):
     """A numpy scalar as the Python value it holds, for readable messages."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+def _binary_proba(scores):
+    """``[1 - p, p]`` per row, ``p`` the sigmoid of the positive class's score."""
+    positive = expit(scores)
+    return np.column_stack([1.0 - positive, positive])
 
 
 class MultiTaskMixin:

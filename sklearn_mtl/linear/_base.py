@@ -11,7 +11,12 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import MultiTaskClassifierMixin, MultiTaskMixin, MultiTaskRegressorMixin
+from ..base import (
+    MultiTaskClassifierMixin,
+    MultiTaskMixin,
+    MultiTaskRegressorMixin,
+    _binary_proba,
+)
 
 __all__ = ["LinearMultiTaskBase", "LinearMultiTaskRegressor", "LinearMultiTaskClassifier"]
 
@@ -158,8 +163,7 @@ class LinearMultiTaskClassifier(MultiTaskClassifierMixin, ClassifierMixin,
             Column ``j`` is the probability of ``classes_[t][j]`` for a row of
             task ``t``; rows of different tasks refer to different label pairs.
         """
-        positive = 1.0 / (1.0 + np.exp(-self.decision_function(X, tasks)))
-        return np.column_stack([1.0 - positive, positive])
+        return _binary_proba(self.decision_function(X, tasks))
 
     def predict(self, X, tasks=None):
         """Predict each row's label from its own task's two classes.

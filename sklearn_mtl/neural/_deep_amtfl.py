@@ -17,6 +17,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from scipy.special import expit
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -25,7 +26,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .._plotting import plot_feedback_matrix
-from ..base import MultiTaskClassifierMixin, MultiTaskRegressorMixin
+from ..base import MultiTaskClassifierMixin, MultiTaskRegressorMixin, _binary_proba
 from ..linear._amtfl import (
     loss_weighted_feedback,
     reconstruction_error,
@@ -637,9 +638,9 @@ class DeepAMTFLClassifier(MultiTaskClassifierMixin, ClassifierMixin, _BaseDeepAM
         """Long-form: ``[1 - p, p]`` of each row's task. One-vs-rest: the
         per-class sigmoids normalised to sum to 1 (a score, not calibrated)."""
         scores = self.decision_function(X, tasks)
-        positive = 1.0 / (1.0 + np.exp(-scores))
         if scores.ndim == 1:
-            return np.column_stack([1.0 - positive, positive])
+            return _binary_proba(scores)
+        positive = expit(scores)
         return positive / positive.sum(axis=1, keepdims=True)
 
     def predict(self, X, tasks=None):

@@ -38,7 +38,7 @@ from skorch.utils import to_tensor
 from torch.nn import functional as F
 from torch.utils.data import Dataset
 
-from ..base import MultiTaskMixin
+from ..base import MultiTaskMixin, _binary_proba
 
 __all__ = ["MultiTaskNet", "task_weighted_loss"]
 
@@ -504,8 +504,7 @@ class _NeuralClassifierMixin:
         """
         scores = self.decision_function(X, tasks)
         if scores.ndim == 1:
-            positive = 1.0 / (1.0 + np.exp(-scores))
-            return np.column_stack([1.0 - positive, positive])
+            return _binary_proba(scores)
         scores = scores - scores.max(axis=1, keepdims=True)
         proba = np.exp(scores)
         return proba / proba.sum(axis=1, keepdims=True)
