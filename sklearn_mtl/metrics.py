@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 
-def per_task_metric(metric, y_true, y_pred, tasks):
+def per_task_metric(metric, y_true, y_pred, tasks, *, labels=None):
     """Apply any scikit-learn metric to each task's rows separately.
 
     Parameters
@@ -34,12 +34,17 @@ def per_task_metric(metric, y_true, y_pred, tasks):
     y_true, y_pred : array-like of shape (n_samples,)
         Targets and predictions (or scores).
     tasks : array-like of shape (n_samples,)
-        Each row's task label (e.g. ``X[:, -1]``).
+        Each row's task label (e.g. ``X[:, -1]``), or, with ``labels``, each
+        row's position in ``labels``.
+    labels : array-like, default=None
+        The task labels, when ``tasks`` holds positions (e.g. a fitted
+        estimator's ``tasks_``); tasks without rows are left out.
 
     Returns
     -------
     scores : dict
-        Task label to its score, in sorted task order.
+        Task label to its score, in natural task order (see
+        :func:`~sklearn_mtl.utils.encode_tasks`) or the order of ``labels``.
 
     Examples
     --------
@@ -48,11 +53,14 @@ def per_task_metric(metric, y_true, y_pred, tasks):
     {0: 0.0, 1: 1.0}
     """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    labels, index = encode_tasks(np.asarray(tasks))
+    if labels is None:
+        labels, index = encode_tasks(np.asarray(tasks))
+    else:
+        labels, index = np.asarray(labels), np.asarray(tasks)
     return {
         (label.item() if isinstance(label, np.generic) else label):
         float(metric(y_true[index == t], y_pred[index == t]))
-        for t, label in enumerate(labels)
+        for t, label in enumerate(labels) if np.any(index == t)
     }
 
 
