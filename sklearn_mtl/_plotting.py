@@ -1,6 +1,7 @@
 """Plots of fitted multi-task structure (matplotlib is an optional dependency)."""
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["plot_feedback_matrix", "plot_transfer_matrix"]
@@ -18,16 +19,53 @@ def _import_pyplot():
     return plt
 
 
-def _matrix_and_names(estimator_or_matrix, task_names):
-    if hasattr(estimator_or_matrix, "transfer_matrix_"):
-        matrix = estimator_or_matrix.transfer_matrix_
-        if task_names is None:
-            task_names = [str(t) for t in estimator_or_matrix.tasks_]
-    elif hasattr(estimator_or_matrix, "fit") and hasattr(estimator_or_matrix, "get_params"):
+def _fitted_model(estimator):
+    """The fitted model inside a pipeline or a search, else the estimator itself."""
+    if hasattr(estimator, "best_estimator_"):
+        estimator = estimator.best_estimator_
+    if hasattr(estimator, "steps") and hasattr(estimator, "_final_estimator"):
+        estimator = estimator._final_estimator
+    return estimator
+
+
+def _is_estimator(obj):
+    return hasattr(obj, "fit") and hasattr(obj, "get_params")
+
+
+def _fitted_attribute(estimator, attribute, what):
+    """``estimator.attribute``, or a message saying why it is missing."""
+    model = _fitted_model(estimator)
+    if hasattr(model, attribute):
+        return model, getattr(model, attribute)
+    name = type(model).__name__
+    try:
+        check_is_fitted(model)
+    except NotFittedError:
         raise ValueError(
-            f"{type(estimator_or_matrix).__name__} has no transfer_matrix_: fit it "
-            "first, or pass a square matrix."
-        )
+            f"{name} is not fitted yet: fit it first, or pass a square matrix."
+        ) from None
+    raise ValueError(
+        f"{name} has no {attribute}: it does not learn {what}. Pass a square "
+        "matrix, or an estimator that has one (AMTL, AMTFL, Deep-AMTFL)."
+    )
+
+
+def _row_names(model, n_rows):
+    """Labels of a fitted model's tasks (or one-vs-rest classes), as strings."""
+    for attribute in ("tasks_", "classes_"):
+        labels = getattr(model, attribute, None)
+        if labels is not None and not isinstance(labels, list) and len(labels) == n_rows:
+            return [str(label) for label in labels]
+    return [str(i) for i in range(n_rows)]
+
+
+def _matrix_and_names(estimator_or_matrix, task_names):
+    if _is_estimator(estimator_or_matrix):
+        model, matrix = _fitted_attribute(estimator_or_matrix, "transfer_matrix_",
+                                          "a task-to-task transfer matrix")
+        matrix = np.asarray(matrix, dtype=np.float64)
+        if task_names is None and matrix.ndim == 2:
+            task_names = _row_names(model, matrix.shape[0])
     else:
         matrix = estimator_or_matrix
     matrix = np.asarray(matrix, dtype=np.float64)
@@ -48,8 +86,36 @@ def _matrix_and_names(estimator_or_matrix, task_names):
     return matrix, task_names
 
 
+def _select_tasks(matrix, names, max_tasks, order):
+    """Keep the ``max_tasks`` tasks with most transfer; order them (clusters)."""
+    keep = np.arange(matrix.shape[0])
+    if max_tasks is not None and max_tasks < keep.size:
+        mass = np.abs(matrix).sum(0) + np.abs(matrix).sum(1) - 2 * np.abs(np.diag(matrix))
+        keep = np.sort(np.argsort(-mass, kind="stable")[:max_tasks])
+    if order == "cluster" and keep.size > 2:
+        from scipy.cluster.hierarchy import leaves_list, linkage
+
+        block = np.abs(matrix[np.ix_(keep, keep)])
+        profile = np.hstack([block, block.T])
+        keep = keep[leaves_list(linkage(profile, method="average"))]
+    return matrix[np.ix_(keep, keep)], [names[i] for i in keep]
+
+
+def _set_task_ticks(ax, axis, names, max_labels):
+    """One tick per task, labelled; at most ``max_labels`` labels (evenly thinned)."""
+    step = max(1, int(np.ceil(len(names) / max_labels)))
+    positions = np.arange(0, len(names), step)
+    labels = [names[i] for i in positions]
+    fontsize = 8 if len(positions) <= 20 else 6
+    if axis == "x":
+        ax.set_xticks(positions, labels=labels, rotation=90, fontsize=fontsize)
+    else:
+        ax.set_yticks(positions, labels=labels, fontsize=fontsize)
+
+
 def plot_transfer_matrix(estimator_or_matrix, ax=None, task_names=None, *,
-                         kind="matrix", threshold=0.0, cmap=None):
+                         kind="matrix", threshold=0.0, cmap=None, max_tasks=None,
+                         order="tasks", max_labels=40):
     """Draw a task-to-task transfer matrix as a heat map or as a directed graph.
 
     Works for any ``T x T`` matrix whose entry ``[s, t]`` is the transfer from
@@ -60,7 +126,8 @@ def plot_transfer_matrix(estimator_or_matrix, ax=None, task_names=None, *,
     ----------
     estimator_or_matrix : fitted estimator or array-like of shape (n_tasks, n_tasks)
         An estimator with a ``transfer_matrix_`` attribute (its ``tasks_`` name the
-        tasks) or the matrix itself.
+        tasks), a fitted pipeline or search whose final estimator has one, or the
+        matrix itself.
     ax : matplotlib Axes, default=None
         Where to draw; a new figure's axes when None.
     task_names : list of str, default=None
@@ -74,6 +141,16 @@ def plot_transfer_matrix(estimator_or_matrix, ax=None, task_names=None, *,
     cmap : str or Colormap, default=None
         Heat-map colours; a sequential map for non-negative matrices and a
         diverging one, centred on zero, otherwise.
+    max_tasks : int, default=None
+        Draw only the ``max_tasks`` tasks with the most transfer (outgoing plus
+        incoming, off the diagonal): a readable top-k view of many tasks.
+    order : {"tasks", "cluster"}, default="tasks"
+        ``"tasks"``: the order of ``tasks_`` (natural order). ``"cluster"``: tasks
+        reordered by average-linkage clustering of their transfer profiles, so
+        that groups that exchange transfer sit together.
+    max_labels : int, default=40
+        At most this many task labels per axis; beyond it every k-th task is
+        labelled (each task keeps its row and column).
 
     Returns
     -------
@@ -82,27 +159,29 @@ def plot_transfer_matrix(estimator_or_matrix, ax=None, task_names=None, *,
     """
     if kind not in ("matrix", "graph"):
         raise ValueError(f"kind must be 'matrix' or 'graph'; got {kind!r}.")
+    if order not in ("tasks", "cluster"):
+        raise ValueError(f"order must be 'tasks' or 'cluster'; got {order!r}.")
     matrix, names = _matrix_and_names(estimator_or_matrix, task_names)
+    matrix, names = _select_tasks(matrix, names, max_tasks, order)
     plt = _import_pyplot()
     if ax is None:
         _, ax = plt.subplots()
     if kind == "matrix":
-        _draw_matrix(ax, matrix, names, cmap)
+        _draw_matrix(ax, matrix, names, cmap, max_labels)
     else:
         _draw_graph(ax, matrix, names, threshold)
     return ax
 
 
-def _draw_matrix(ax, matrix, names, cmap):
+def _draw_matrix(ax, matrix, names, cmap, max_labels=40):
     limit = np.abs(matrix).max() or 1.0
     if (matrix >= 0).all():
         image = ax.imshow(matrix, cmap=cmap or "Blues", vmin=0.0, vmax=limit)
     else:
         image = ax.imshow(matrix, cmap=cmap or "RdBu_r", vmin=-limit, vmax=limit)
     ax.figure.colorbar(image, ax=ax, label="transfer")
-    positions = np.arange(len(names))
-    ax.set_xticks(positions, labels=names, rotation=90)
-    ax.set_yticks(positions, labels=names)
+    _set_task_ticks(ax, "x", names, max_labels)
+    _set_task_ticks(ax, "y", names, max_labels)
     ax.set_xlabel("target task t")
     ax.set_ylabel("source task s")
     ax.set_title("Transfer from s (row) to t (column)")
@@ -126,18 +205,27 @@ def _draw_graph(ax, matrix, names, threshold):
                             color="tab:blue" if value >= 0 else "tab:red",
                             alpha=0.3 + 0.7 * abs(value) / limit),
         )
-    ax.scatter(xy[:, 0], xy[:, 1], s=300, color="white", edgecolor="black", zorder=3)
-    for (x, y), name in zip(xy, names):
-        ax.text(x, y, name, ha="center", va="center", fontsize=8, zorder=4)
-    ax.set_xlim(-1.3, 1.3)
-    ax.set_ylim(-1.3, 1.3)
+    # Labels sit outside the circle, radially, so that they never overlap the
+    # nodes or (for up to a few dozen tasks) each other.
+    ax.scatter(xy[:, 0], xy[:, 1], s=max(20, 300 * min(1.0, 12 / max(n_tasks, 1))),
+               color="white", edgecolor="black", zorder=3)
+    fontsize = 8 if n_tasks <= 20 else 6
+    for angle, name in zip(angles, names):
+        x, y = 1.12 * np.cos(angle), 1.12 * np.sin(angle)
+        degrees = np.degrees(angle) % 360
+        flip = 90 < degrees < 270
+        ax.text(x, y, name, ha="right" if flip else "left", va="center",
+                rotation=degrees - 180 if flip else degrees, rotation_mode="anchor",
+                fontsize=fontsize, zorder=4)
+    ax.set_xlim(-1.5, 1.5)
+    ax.set_ylim(-1.5, 1.5)
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title("Transfer graph (arrow s -> t)")
 
 
 def plot_feedback_matrix(estimator, *, kind="feedback", ax=None, cmap="Blues",
-                         task_names=None):
+                         task_names=None, max_labels=40):
     """Draw a fitted AMTFL's feedback as a heat map (the paper's Figs. 4(h), 6(b)).
 
     Works for the shallow and the deep estimators alike: any fitted estimator with
@@ -146,7 +234,8 @@ def plot_feedback_matrix(estimator, *, kind="feedback", ax=None, cmap="Blues",
     Parameters
     ----------
     estimator : AMTFLRegressor, AMTFLClassifier, DeepAMTFLClassifier or DeepAMTFLRegressor
-        A fitted estimator.
+        A fitted estimator, or a fitted pipeline or search whose final estimator
+        is one.
     kind : {"feedback", "transfer"}, default="feedback"
         ``"feedback"``: ``|A|``, source tasks (rows) by shared features (columns).
         ``"transfer"``: ``|A S|``, source task (row) to target task (column), drawn
@@ -157,8 +246,11 @@ def plot_feedback_matrix(estimator, *, kind="feedback", ax=None, cmap="Blues",
     cmap : str or Colormap, default="Blues"
         Colour map.
     task_names : list of str, default=None
-        Labels of the source tasks (rows); the estimator's ``tasks_`` when None.
-        Deep-AMTFL with ``one_vs_rest=True`` passes its classes.
+        Labels of the source tasks (rows); the estimator's ``tasks_`` when None
+        (its ``classes_`` for Deep-AMTFL with ``one_vs_rest=True``, whose tasks
+        are the classes).
+    max_labels : int, default=40
+        At most this many task labels; beyond it every k-th task is labelled.
 
     Returns
     -------
@@ -167,19 +259,20 @@ def plot_feedback_matrix(estimator, *, kind="feedback", ax=None, cmap="Blues",
     """
     if kind not in ("feedback", "transfer"):
         raise ValueError(f"kind must be 'feedback' or 'transfer'; got {kind!r}.")
-    check_is_fitted(estimator)
-    names = ([str(task) for task in estimator.tasks_] if task_names is None
-             else list(task_names))
+    model, feedback = _fitted_attribute(estimator, "feedback_matrix_",
+                                        "a task-to-feature feedback matrix")
+    feedback = np.abs(np.asarray(feedback, dtype=np.float64))
+    names = (_row_names(model, feedback.shape[0]) if task_names is None
+             else [str(name) for name in task_names])
     if kind == "transfer":
-        return plot_transfer_matrix(np.abs(estimator.task_transfer_), ax=ax,
-                                    task_names=names, cmap=cmap)
+        return plot_transfer_matrix(np.abs(model.task_transfer_), ax=ax,
+                                    task_names=names, cmap=cmap, max_labels=max_labels)
     plt = _import_pyplot()
     if ax is None:
         _, ax = plt.subplots()
-    image = ax.imshow(np.abs(estimator.feedback_matrix_), cmap=cmap, aspect="auto",
-                      vmin=0.0)
+    image = ax.imshow(feedback, cmap=cmap, aspect="auto", vmin=0.0)
     ax.figure.colorbar(image, ax=ax, label="|feedback|")
-    ax.set_yticks(np.arange(len(names)), labels=names)
+    _set_task_ticks(ax, "y", names, max_labels)
     ax.set_xlabel("shared feature j")
     ax.set_ylabel("source task t")
     ax.set_title("|A|: feedback from task t (row) to feature j (column)")
