@@ -5,13 +5,17 @@ import urllib.error
 import urllib.request
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.model_selection import KFold
+from sklearn.pipeline import make_pipeline
 
+from sklearn_mtl import GoMTLClassifier, TaskAwareScaler
 from sklearn_mtl.datasets import load_landmine, load_school, make_low_rank_tasks
 from sklearn_mtl.datasets._real import LANDMINE_URL, SCHOOL_URL
+from sklearn_mtl.model_selection import TaskStratifiedKFold
 
 from conftest import shared_file
 
@@ -34,8 +38,9 @@ def test_load_school(school_path):
     # The bias column is gone: no feature is constant any more.
     assert np.all(X[:, :-1].std(axis=0) > 0)
     assert y.min() == 1 and y.max() == 70
-    assert len(data.feature_names) == 28 and data.feature_names[-1] == "task"
+    assert len(data.feature_names) == 28 and data.feature_names[-1] == "school"
     assert data.task_names.shape == (139,) and "School" in data.DESCR
+    assert data.frame is None and data.target_names == ["score"]
     X2, y2 = load_school(school_path, return_X_y=True)
     assert np.array_equal(X, X2) and np.array_equal(y, y2)
 
@@ -50,8 +55,52 @@ def test_load_landmine(landmine_path):
     assert y.sum() == 904 and 0.055 < y.mean() < 0.065
     assert list(data.groups) == ["foliated"] * 15 + ["bare"] * 14
     assert len(data.feature_names) == 10 and data.task_names.shape == (29,)
+    assert data.feature_names[-1] == "field" and data.frame is None
     X2, y2 = load_landmine(landmine_path, return_X_y=True)
     assert np.array_equal(X, X2) and np.array_equal(y, y2)
+
+
+@pytest.mark.parametrize("loader, shared_name, task, target, n_tasks", [
+    (load_school, "school.mat", "school", "score", 139),
+    (load_landmine, "landmine.mat", "field", "landmine", 29),
+])
+def test_as_frame(loader, shared_name, task, target, n_tasks):
+    path = shared_file(shared_name)
+    plain = loader(path)
+    data = loader(path, as_frame=True)
+    assert isinstance(data.data, pd.DataFrame) and isinstance(data.target, pd.Series)
+    assert list(data.data.columns) == plain.feature_names == data.feature_names
+    column = data.data[task]
+    assert isinstance(column.dtype, pd.CategoricalDtype)
+    assert column.cat.categories.tolist() == list(range(n_tasks))
+    assert column.cat.codes.tolist() == plain.data[:, -1].astype(int).tolist()
+    np.testing.assert_array_equal(data.data.iloc[:, :-1].to_numpy(),
+                                  plain.data[:, :-1])
+    assert data.target.name == target and data.target_names == [target]
+    assert data.target.dtype == plain.target.dtype
+    np.testing.assert_array_equal(data.target.to_numpy(), plain.target)
+    assert list(data.frame.columns) == plain.feature_names + [target]
+    pd.testing.assert_frame_equal(data.frame.iloc[:, :-1], data.data)
+    X, y = loader(path, return_X_y=True, as_frame=True)
+    pd.testing.assert_frame_equal(X, data.data)
+    pd.testing.assert_series_equal(y, data.target)
+
+
+@pytest.mark.parametrize("loader, shared_name", [(load_school, "school.mat"),
+                                                 (load_landmine, "landmine.mat")])
+def test_loaders_point_at_task_stratified_cv(loader, shared_name):
+    data = loader(shared_file(shared_name))
+    assert "sklearn_mtl.model_selection.TaskStratifiedKFold" in loader.__doc__
+    assert "TaskStratifiedKFold" in data.DESCR
+    # What the advice rests on: rows come task by task, so the default cv (an
+    # unshuffled KFold) tests on tasks its training folds never saw, which every
+    # estimator refuses; TaskStratifiedKFold trains on every task in every fold.
+    task = data.data[:, -1]
+    n_tasks = data.task_names.size
+    for train, test in KFold(5).split(data.data):
+        assert np.setdiff1d(task[test], task[train]).size > 0
+    for train, _ in TaskStratifiedKFold(5, random_state=0).split(data.data):
+        assert np.unique(task[train]).size == n_tasks
 
 
 def _no_network(*args, **kwargs):
@@ -248,3 +297,24 @@ def test_structure_properties(shape, seed):
     # Every basis is used and the weight matrix has exactly the rank n_bases.
     assert _support(truth.groups, n_bases).any(axis=1).all()
     assert np.linalg.matrix_rank(truth.coef) == n_bases
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_as_frame_feeds_a_pipeline_by_task_name(landmine_path):
+    X, y = load_landmine(landmine_path, return_X_y=True, as_frame=True)
+    # 150 rows of two fields keep the fits fast.
+    first = X.groupby("field", observed=True).cumcount() < 150
+    rows = X["field"].isin([0, 1]) & first
+    pipe = make_pipeline(
+        TaskAwareScaler(task_column="field"),
+        GoMTLClassifier(task_column="field", max_iter=5, random_state=0))
+    pipe.fit(X[rows], y[rows])
+    assert pipe[-1].tasks_.tolist() == [0, 1]
+    assert pipe[-1].feature_names_in_.tolist() == list(X.columns)
+    # The categorical task column gives the same model as the array's float ids.
+    X_array, y_array = load_landmine(landmine_path, return_X_y=True)
+    array_pipe = make_pipeline(TaskAwareScaler(),
+                               GoMTLClassifier(max_iter=5, random_state=0))
+    array_pipe.fit(X_array[rows.to_numpy()], y_array[rows.to_numpy()])
+    np.testing.assert_allclose(pipe.decision_function(X[rows]),
+                               array_pipe.decision_function(X_array[rows.to_numpy()]))

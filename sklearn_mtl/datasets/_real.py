@@ -10,6 +10,7 @@ import numpy as np
 from scipy.io import loadmat
 from sklearn.datasets import get_data_home
 from sklearn.utils import Bunch
+from sklearn.utils._optional_dependencies import check_pandas_support
 from sklearn.utils._param_validation import validate_params
 
 __all__ = ["load_school", "load_landmine"]
@@ -25,7 +26,15 @@ _LOADER_PARAMS = {
     "data_home": [str, os.PathLike, None],
     "download_if_missing": ["boolean"],
     "return_X_y": ["boolean"],
+    "as_frame": ["boolean"],
 }
+
+_CV_ADVICE = """\
+Rows come task by task. The default cross-validation of scikit-learn (an unshuffled
+KFold) then holds out whole tasks that the training folds never saw: every
+estimator refuses such a fold and the scores come back NaN. Split with
+sklearn_mtl.model_selection.TaskStratifiedKFold, which puts every task in every
+training fold (cv=TaskStratifiedKFold(5, random_state=0))."""
 
 # The file stores no names. The blocks below were read off the data (one-hot blocks
 # whose rows sum to one, columns constant within a school or a school-year) and named
@@ -50,13 +59,13 @@ the exam (3 binary), the school's percentage of pupils eligible for free school
 meals and percentage in verbal-reasoning band 1, the student's gender (2 binary),
 verbal-reasoning band (3 binary; 15 students have none) and ethnic group (11 binary),
 the school's gender (3 binary) and denomination (3 binary). The target is the exam
-score (integers 1-70). The file's constant bias column is dropped. Rows come school
-by school: shuffle before an unshuffled KFold.
+score (integers 1-70). The file's constant bias column is dropped.
 
 Source: data/school.mat of MALSAR (github.com/jiayuzhou/MALSAR).
 References: H. Goldstein (1991), Multilevel modelling of survey data; A. Argyriou,
 T. Evgeniou and M. Pontil (2008), Convex multi-task feature learning.
-"""
+
+""" + _CV_ADVICE + "\n"
 
 _LANDMINE_DESCR = """\
 Landmine data set
@@ -66,18 +75,18 @@ Landmine data set
 features are four moment-based, three correlation-based, one energy-ratio and one
 spatial-variance feature of the radar image (the file does not record their order).
 Fields 0-14 (1-15 in the paper) are highly foliated, fields 15-28 bare earth or
-desert: ``groups`` holds each task's terrain. Rows come field by field: shuffle
-before an unshuffled KFold.
+desert: ``groups`` holds each task's terrain.
 
 Source: landminedata.mat of ELLA (github.com/paulruvolo/ELLA).
 Reference: Y. Xue, X. Liao, L. Carin and B. Krishnapuram (2007), Multi-task learning
 for classification with Dirichlet process priors, JMLR 8.
-"""
+
+""" + _CV_ADVICE + "\n"
 
 
 @validate_params(_LOADER_PARAMS, prefer_skip_nested_validation=True)
 def load_school(path=None, *, data_home=None, download_if_missing=True,
-                return_X_y=False):
+                return_X_y=False, as_frame=False):
     """Load the School exam-score data (139 regression tasks), in long form.
 
     Parameters
@@ -91,23 +100,54 @@ def load_school(path=None, *, data_home=None, download_if_missing=True,
         Download the file when it is not in the cache; otherwise raise
         :class:`FileNotFoundError`.
     return_X_y : bool, default=False
-        Return ``(X, y)`` instead of a Bunch.
+        Return ``(data, target)`` instead of a Bunch.
+    as_frame : bool, default=False
+        Return ``data`` as a pandas DataFrame whose last column, ``"school"``, is
+        categorical (the task ids ``0 .. 138``), ``target`` as a Series named
+        ``"score"``, and ``frame`` as both together, as scikit-learn's loaders do.
+        Estimators read the task column with ``task_column=-1`` (the default) or
+        ``task_column="school"``.
 
     Returns
     -------
     data : :class:`~sklearn.utils.Bunch`
-        data : ndarray of shape (15362, 28)
-            The 27 features, then the school (task ``0 .. 138``, as float).
-        target : ndarray of shape (15362,)
+        data : ndarray of shape (15362, 28) or DataFrame
+            The 27 features, then the school (task ``0 .. 138``: float in the
+            array, categorical in the DataFrame).
+        target : ndarray of shape (15362,) or Series
             Exam scores (float).
+        frame : DataFrame of shape (15362, 29) or None
+            ``data`` and ``target`` together, with ``as_frame=True``.
         task_names : ndarray of shape (139,)
             ``"school_<t>"`` for task ``t``.
         feature_names : list of str
-            Names of the 28 columns of ``data``, the last one ``"task"``.
+            Names of the 28 columns of ``data``, the last one ``"school"``.
+        target_names : list of str
+            ``["score"]``.
         DESCR : str
             Description of the data set.
-    (X, y) : tuple of ndarray
+    (data, target) : tuple of ndarray, or of DataFrame and Series
         With ``return_X_y=True``.
+
+    See Also
+    --------
+    sklearn_mtl.model_selection.TaskStratifiedKFold : Cross-validation for this
+        data.
+
+    Notes
+    -----
+    The rows come school by school. Scikit-learn's default cross-validation (an
+    unshuffled ``KFold``) then tests on schools that the training folds never saw,
+    which every estimator refuses, so the scores are NaN; use
+    ``cv=TaskStratifiedKFold(5, random_state=0)``, which puts every school in
+    every training fold.
+
+    Examples
+    --------
+    >>> from sklearn_mtl.datasets import load_school
+    >>> school = load_school(as_frame=True)  # doctest: +SKIP
+    >>> school.data["school"].dtype  # doctest: +SKIP
+    CategoricalDtype(categories=[0, 1, ..., 138], ordered=False, ...)
     """
     mat = _load_mat(path, SCHOOL_URL, "school.mat", data_home, download_if_missing)
     X, y = _stack_task_cells(mat["X"], mat["Y"])
@@ -116,17 +156,16 @@ def load_school(path=None, *, data_home=None, download_if_missing=True,
     if not np.all(X[:, 27] == 1):
         raise ValueError("school.mat: expected a bias column of ones in column 28.")
     X = np.delete(X, 27, axis=1)
-    if return_X_y:
-        return X, y
     n_tasks = mat["X"].size
-    return Bunch(data=X, target=y,
-                 task_names=np.array([f"school_{t}" for t in range(n_tasks)]),
-                 feature_names=_SCHOOL_FEATURES + ["task"], DESCR=_SCHOOL_DESCR)
+    return _result(X, y, _SCHOOL_FEATURES + ["school"], "score", n_tasks,
+                   "load_school", return_X_y, as_frame,
+                   task_names=np.array([f"school_{t}" for t in range(n_tasks)]),
+                   DESCR=_SCHOOL_DESCR)
 
 
 @validate_params(_LOADER_PARAMS, prefer_skip_nested_validation=True)
 def load_landmine(path=None, *, data_home=None, download_if_missing=True,
-                  return_X_y=False):
+                  return_X_y=False, as_frame=False):
     """Load the Landmine detection data (29 binary classification tasks), in long form.
 
     Parameters
@@ -141,41 +180,91 @@ def load_landmine(path=None, *, data_home=None, download_if_missing=True,
         Download the file when it is not in the cache; otherwise raise
         :class:`FileNotFoundError`.
     return_X_y : bool, default=False
-        Return ``(X, y)`` instead of a Bunch.
+        Return ``(data, target)`` instead of a Bunch.
+    as_frame : bool, default=False
+        Return ``data`` as a pandas DataFrame whose last column, ``"field"``, is
+        categorical (the task ids ``0 .. 28``), ``target`` as a Series named
+        ``"landmine"``, and ``frame`` as both together, as scikit-learn's loaders
+        do. Estimators read the task column with ``task_column=-1`` (the default)
+        or ``task_column="field"``.
 
     Returns
     -------
     data : :class:`~sklearn.utils.Bunch`
-        data : ndarray of shape (14820, 10)
-            The 9 features, then the mine field (task ``0 .. 28``, as float).
-        target : ndarray of shape (14820,)
+        data : ndarray of shape (14820, 10) or DataFrame
+            The 9 features, then the mine field (task ``0 .. 28``: float in the
+            array, categorical in the DataFrame).
+        target : ndarray of shape (14820,) or Series
             Labels in {0, 1} (int), 1 for a landmine.
+        frame : DataFrame of shape (14820, 11) or None
+            ``data`` and ``target`` together, with ``as_frame=True``.
         task_names : ndarray of shape (29,)
             ``"field_<t>"`` for task ``t``.
         feature_names : list of str
-            Names of the 10 columns of ``data``, the last one ``"task"``.
+            Names of the 10 columns of ``data``, the last one ``"field"``.
+        target_names : list of str
+            ``["landmine"]``.
         groups : ndarray of shape (29,)
             Terrain of each task: ``"foliated"`` (tasks 0-14) or ``"bare"`` (15-28).
         DESCR : str
             Description of the data set.
-    (X, y) : tuple of ndarray
+    (data, target) : tuple of ndarray, or of DataFrame and Series
         With ``return_X_y=True``.
+
+    See Also
+    --------
+    sklearn_mtl.model_selection.TaskStratifiedKFold : Cross-validation for this
+        data.
+
+    Notes
+    -----
+    The rows come field by field. Scikit-learn's default cross-validation (an
+    unshuffled ``KFold``) then tests on fields that the training folds never saw,
+    which every estimator refuses, so the scores are NaN; use
+    ``cv=TaskStratifiedKFold(5, random_state=0)``, which puts every field in every
+    training fold (and, with 6% positives, about as many landmines in each).
+
+    Examples
+    --------
+    >>> from sklearn_mtl.datasets import load_landmine
+    >>> X, y = load_landmine(return_X_y=True, as_frame=True)  # doctest: +SKIP
+    >>> X["field"].cat.categories.size, y.name  # doctest: +SKIP
+    (29, 'landmine')
     """
     mat = _load_mat(path, LANDMINE_URL, "landminedata.mat", data_home,
                     download_if_missing)
     X, y = _stack_task_cells(mat["feature"], mat["label"])
     y = y.astype(np.int64)  # stored as uint8
-    if return_X_y:
-        return X, y
     n_tasks = mat["feature"].size
     # The file's own ``groups`` variable holds row numbers 1..n_t per task, not the
     # terrain; the terrain split is the one Xue et al. (2007) give for these fields.
     terrain = np.where(np.arange(n_tasks) < 15, "foliated", "bare")
-    return Bunch(data=X, target=y,
-                 task_names=np.array([f"field_{t}" for t in range(n_tasks)]),
-                 feature_names=[f"feature_{j}" for j in range(X.shape[1] - 1)]
-                 + ["task"],
-                 groups=terrain, DESCR=_LANDMINE_DESCR)
+    return _result(X, y, [f"feature_{j}" for j in range(X.shape[1] - 1)] + ["field"],
+                   "landmine", n_tasks, "load_landmine", return_X_y, as_frame,
+                   task_names=np.array([f"field_{t}" for t in range(n_tasks)]),
+                   groups=terrain, DESCR=_LANDMINE_DESCR)
+
+
+def _result(X, y, feature_names, target_name, n_tasks, caller, return_X_y, as_frame,
+            **extra):
+    """The loaders' return value, following scikit-learn's ``as_frame`` conventions.
+
+    The task (last column of ``X``) becomes a categorical column named
+    ``feature_names[-1]``, with the task ids ``0 .. n_tasks - 1`` as categories.
+    """
+    frame = None
+    if as_frame:
+        pd = check_pandas_support(f"{caller} with as_frame=True")
+        data = pd.DataFrame(X[:, :-1], columns=feature_names[:-1])
+        data[feature_names[-1]] = pd.Categorical(X[:, -1].astype(np.int64),
+                                                 categories=np.arange(n_tasks))
+        y = pd.Series(y, name=target_name)
+        frame = pd.concat([data, y], axis=1)
+        X = data
+    if return_X_y:
+        return X, y
+    return Bunch(data=X, target=y, frame=frame, feature_names=feature_names,
+                 target_names=[target_name], **extra)
 
 
 def _load_mat(path, url, filename, data_home, download_if_missing):
