@@ -13,6 +13,7 @@ sharing) and a hard-shared layer is ``S = [1_{1 x T}; 0]`` (full sharing).
 """
 
 import numpy as np
+from sklearn.utils.validation import check_consistent_length
 
 from .utils._tasks import encode_tasks
 
@@ -53,6 +54,7 @@ def per_task_metric(metric, y_true, y_pred, tasks, *, labels=None):
     {0: 0.0, 1: 1.0}
     """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    check_consistent_length(y_true, y_pred, tasks)
     if labels is None:
         labels, index = encode_tasks(np.asarray(tasks))
     else:

@@ -16,7 +16,7 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sklearn.base import clone, is_classifier
+from sklearn.base import BaseEstimator, TransformerMixin, clone, is_classifier
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import cross_val_predict
@@ -461,3 +461,208 @@ def test_tasks_route_through_metadata_routing(estimator):
             cross_val_score(unrouted, X[:, :-1], y, cv=folds, params={"tasks": X[:, -1]},
                             error_score="raise")
     np.testing.assert_allclose(by_tasks, by_column, atol=1e-6)
+
+
+# --------------------------------------------------------------------------- transformers and helpers
+
+from sklearn.decomposition import PCA  # noqa: E402
+from sklearn.preprocessing import MinMaxScaler  # noqa: E402
+
+from sklearn_mtl import TaskAwareScaler, TaskAwareTransformer  # noqa: E402
+from sklearn_mtl.metrics import per_task_metric  # noqa: E402
+from sklearn_mtl.utils import (  # noqa: E402
+    encode_tasks,
+    from_long_form,
+    split_task_column,
+    to_long_form,
+)
+
+_X = np.column_stack([np.random.RandomState(0).randn(12, 3), np.repeat([0, 1, 2], 4)])
+_FRAME = pd.DataFrame(_X, columns=list("abcd"))
+
+
+def _nan_at(X, value=np.nan, row=0, column=0):
+    X = np.array(X, dtype=object if isinstance(value, str) else float)
+    X[row, column] = value
+    return X
+
+
+def _equal(expected):
+    """The outcome of a case that must give a result: compared with ``expected``."""
+    def check(action):
+        result = action()
+        np.testing.assert_array_equal(np.asarray(result, dtype=object),
+                                      np.asarray(expected, dtype=object))
+    return check
+
+
+def _holds(predicate, what):
+    def check(action):
+        assert predicate(action()), what
+    return check
+
+
+TRANSFORMER_CASES = [
+    ("inf_feature", lambda: TaskAwareScaler().fit(_nan_at(_X, np.inf)),
+     Raises(ValueError, "Input X contains infinity")),
+    ("string_feature", lambda: TaskAwareScaler().fit(_nan_at(_X, "a")),
+     Raises(ValueError, "could not convert string to float: 'a'")),
+    ("one_dimensional", lambda: TaskAwareScaler().fit(_X[:, 0]),
+     Raises(ValueError, "Expected 2D array, got 1D array instead")),
+    ("three_dimensional", lambda: TaskAwareScaler().fit(_X[:, :, None]),
+     Raises(ValueError, "Found array with dim 3, while dim <= 2 is required by "
+                        "TaskAwareScaler")),
+    ("empty", lambda: TaskAwareScaler().fit(_X[:0]),
+     Raises(ValueError, r"Found array with 0 sample\(s\) \(shape=\(0, 4\)\)")),
+    ("only_task_column", lambda: TaskAwareScaler().fit(_X[:, -1:]),
+     Raises(ValueError, r"X has 1 feature\(s\) \(column\(s\)\) and the task column -1 "
+                        "leaves none for TaskAwareScaler")),
+    ("task_column_out_of_range", lambda: TaskAwareScaler(task_column=9).fit(_X),
+     Raises(ValueError, r"task_column=9 is out of range for X with 4 column\(s\)")),
+    ("task_column_true", lambda: TaskAwareScaler(task_column=True).fit(_X),
+     Raises((TypeError, InvalidParameterError), "task_column")),
+    ("task_column_name_on_array", lambda: TaskAwareScaler(task_column="t").fit(_X),
+     Raises(ValueError, "task_column='t' is a column name, which needs X to be a "
+                        "pandas DataFrame")),
+    ("task_column_name_missing", lambda: TaskAwareScaler(task_column="z").fit(_FRAME),
+     Raises(ValueError, "task_column='z' is not a column of X")),
+    ("wrong_width", lambda: TaskAwareScaler().fit(_X).transform(_X[:, 1:]),
+     Raises(ValueError, r"X has 3 features, but TaskAwareScaler is expecting 4 features "
+                        r"as input: it was fitted on X with 4 columns \(3 features \+ "
+                        r"task column -1\)")),
+    ("renamed_columns", lambda: TaskAwareScaler().fit(_FRAME).transform(
+        _FRAME.rename(columns={"d": "e"})),
+     Raises(ValueError, "The feature names should match those that were passed during "
+                        "fit")),
+    ("not_fitted", lambda: TaskAwareScaler().transform(_X),
+     Raises(NotFittedError, "This TaskAwareScaler instance is not fitted yet")),
+    ("not_a_transformer", lambda: TaskAwareTransformer("abc").fit(_X),
+     Raises(InvalidParameterError, "The 'transformer' parameter of TaskAwareTransformer "
+                                   "must be an object implementing 'fit' and 'transform'")),
+    ("no_transformer", lambda: TaskAwareTransformer(None).fit(_X),
+     Raises(InvalidParameterError, "The 'transformer' parameter")),
+    ("bad_with_mean", lambda: TaskAwareScaler(with_mean="yes").fit(_X),
+     Raises(InvalidParameterError, "The 'with_mean' parameter of TaskAwareScaler")),
+    ("no_inverse_without_inner_inverse",
+     lambda: hasattr(TaskAwareTransformer(_NoInverse()).fit(_X), "inverse_transform"),
+     _holds(lambda has: has is False, "inverse_transform hidden")),
+    # Right results.
+    ("task_column_unchanged", lambda: TaskAwareScaler().fit_transform(_X)[:, -1],
+     _equal(_X[:, -1])),
+    ("huge_int_ids_kept", lambda: TaskAwareScaler().fit_transform(
+        np.column_stack([_X[:, :3].astype(object),
+                         (2**60 + _X[:, -1].astype(np.int64)).astype(object)]))[:, -1],
+     _equal(2**60 + _X[:, -1].astype(np.int64))),
+    ("string_ids_kept", lambda: TaskAwareScaler().fit_transform(
+        np.column_stack([_X[:, :3].astype(object),
+                         np.array(["a", "b", "c"] * 4, dtype=object)]))[:, -1],
+     _equal(np.array(["a", "b", "c"] * 4, dtype=object))),
+    ("features_scaled_over_all_rows", lambda: TaskAwareScaler().fit_transform(_X),
+     _holds(lambda Z: np.allclose(Z[:, :3].mean(0), 0) and np.allclose(Z[:, :3].std(0), 1),
+            "zero mean and unit variance over all rows, like StandardScaler")),
+    ("inverse_round_trip", lambda: (lambda s: s.inverse_transform(s.transform(_X)))(
+        TaskAwareTransformer(MinMaxScaler()).fit(_X)),
+     _holds(lambda Z: np.allclose(Z.astype(float), _X), "inverse of transform")),
+    ("feature_names_out", lambda: TaskAwareScaler().fit(_FRAME).get_feature_names_out(),
+     _equal(["a", "b", "c", "d"])),
+    ("pca_names_out_keep_task_last",
+     lambda: TaskAwareTransformer(PCA(n_components=1)).fit(_FRAME).get_feature_names_out()[-1],
+     _holds(lambda name: name == "d", "task column name last")),
+    ("pandas_output_keeps_task_dtype",
+     lambda: TaskAwareScaler().set_output(transform="pandas").fit_transform(
+         _FRAME.astype({"d": "int64"}))["d"].dtype,
+     _holds(lambda dtype: dtype == np.int64, "int64 task column")),
+    ("categorical_task_column_kept",
+     lambda: TaskAwareScaler(task_column="d").fit_transform(
+         _FRAME.astype({"d": "category"}))["d"].dtype.name,
+     _holds(lambda name: name == "category", "categorical task column")),
+    ("nan_feature_passed_through", lambda: TaskAwareScaler().fit_transform(
+        _nan_at(_X, np.nan, 1, 1)),
+     _holds(lambda Z: np.isnan(Z[1, 1]) and np.isfinite(np.delete(Z.ravel(), 5)).all(),
+            "NaN kept where it was, like StandardScaler")),
+]
+
+
+class _NoInverse(TransformerMixin, BaseEstimator):
+    """A transformer without inverse_transform."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return X
+
+
+HELPER_CASES = [
+    ("to_long_1d_X", lambda: to_long_form(_X[:, 0], np.ones((12, 2))),
+     Raises(ValueError, r"X must be 2-dimensional, of shape \(n_samples, n_features\); got "
+                        r"1 dimension\(s\)")),
+    ("to_long_3d_Y", lambda: to_long_form(_X, np.ones((12, 2, 1))),
+     Raises(ValueError, r"Y must be 2-dimensional, of shape \(n_samples, n_tasks\)")),
+    ("to_long_Y_length", lambda: to_long_form(_X, np.ones((11, 2))),
+     Raises(ValueError, r"inconsistent numbers of samples: \[12, 11\]")),
+    ("to_long_names_length", lambda: to_long_form(_X, np.ones((12, 2)), task_names=["a"]),
+     Raises(ValueError, "task_names has 1 entries but Y has 2 task columns")),
+    ("to_long_names_repeated",
+     lambda: to_long_form(_X, np.ones((12, 2)), task_names=["a", "a"]),
+     Raises(ValueError, r"task_names repeats \['a'\]: two columns of Y with one name would "
+                        "merge into one task")),
+    ("to_long_names_nan",
+     lambda: to_long_form(_X, np.ones((12, 2)), task_names=["a", np.nan]),
+     Raises(ValueError, "task_names contains NaN or None")),
+    ("to_long_string_targets", lambda: to_long_form(_X, np.full((12, 2), "a")),
+     Raises(ValueError, "dtype='numeric' is not compatible with arrays of bytes/strings")),
+    ("from_long_1d", lambda: from_long_form(_X[:, 0], np.ones(12)),
+     Raises(ValueError, r"X_long must be 2-dimensional")),
+    ("from_long_one_column", lambda: from_long_form(_X[:, -1:], np.ones(12)),
+     Raises(ValueError, r"X_long has 1 column\(s\); it needs the features and the task "
+                        "column")),
+    ("from_long_duplicates", lambda: from_long_form(np.vstack([_X, _X[:1]]), np.ones(13)),
+     Raises(ValueError, r"X_long has 1 \(sample, task\) pair\(s\) on more than one row "
+                        r"\(2 rows\), e.g. rows \[0, 12\]")),
+    ("from_long_nan_target",
+     lambda: from_long_form(_X, np.where(np.arange(12) == 3, np.nan, 1.0)),
+     Raises(ValueError, r"y_long has NaN at row\(s\) \[3\] \(1 in all\). In long form a "
+                        "missing target is a row that is absent")),
+    ("from_long_2d_target", lambda: from_long_form(_X, np.ones((12, 2))),
+     Raises(ValueError, r"y_long must be 1-dimensional")),
+    ("from_long_target_length", lambda: from_long_form(_X, np.ones(11)),
+     Raises(ValueError, "inconsistent numbers of samples")),
+    ("from_long_nan_task", lambda: from_long_form(_nan_at(_X, np.nan, 3, 3), np.ones(12)),
+     Raises(ValueError, "The task labels contain NaN or inf")),
+    ("encode_unseen", lambda: encode_tasks(np.array([5]), np.array([1, 2])),
+     Raises(ValueError, r"Task\(s\) \[5\] were not seen during fit; the estimator knows "
+                        r"tasks \[1, 2\]")),
+    ("encode_2d", lambda: encode_tasks(np.ones((2, 2))),
+     Raises(ValueError, r"tasks must be 1-dimensional; got shape \(2, 2\)")),
+    ("encode_unhashable", lambda: encode_tasks(np.array([{}, {}], dtype=object)),
+     Raises(TypeError, "Task labels must be hashable values")),
+    ("encode_none", lambda: encode_tasks(np.array(["a", None], dtype=object)),
+     Raises(ValueError, "missing values")),
+    ("per_task_metric_lengths", lambda: per_task_metric(np.subtract, [1, 2], [1], [0, 0]),
+     Raises(ValueError, "inconsistent numbers of samples")),
+    ("split_out_of_range", lambda: split_task_column(_X, 10),
+     Raises(ValueError, r"task_column=10 is out of range for X with 4 column\(s\)")),
+    # Right results.
+    ("round_trip", lambda: (lambda XY: from_long_form(*XY)[1])(
+        to_long_form(_X[:, :3], np.where(np.eye(12, 2) > 0, np.nan, 1.0))),
+     _holds(lambda Y: Y.shape == (12, 2) and np.isnan(Y[0, 0]) and np.isnan(Y[1, 1])
+            and np.nansum(Y) == 22, "missing targets come back as NaN")),
+    ("natural_order", lambda: encode_tasks(np.array(["t10", "t2", "t1"]))[0],
+     _equal(["t1", "t2", "t10"])),
+    ("mixed_labels_first_appearance",
+     lambda: encode_tasks(np.array([3, "a", 1, "a"], dtype=object))[0],
+     _equal(np.array([3, "a", 1], dtype=object))),
+    ("negative_numeric_order", lambda: encode_tasks(np.array([2, -7, 0]))[0],
+     _equal([-7, 0, 2])),
+    ("per_task_metric_natural_order",
+     lambda: list(per_task_metric(lambda a, b: float(np.mean(a == b)), [1, 1, 0],
+                                  [1, 0, 0], ["s10", "s2", "s2"])),
+     _equal(["s2", "s10"])),
+]
+
+
+@pytest.mark.parametrize("name, action, expected", TRANSFORMER_CASES + HELPER_CASES,
+                         ids=[c[0] for c in TRANSFORMER_CASES + HELPER_CASES])
+def test_transformers_and_helpers(name, action, expected):
+    expected(action)

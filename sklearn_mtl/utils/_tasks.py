@@ -8,6 +8,7 @@ is checked, split into features and tasks, and encoded.
 
 import re
 import warnings
+from collections.abc import Hashable
 from numbers import Integral
 
 import numpy as np
@@ -138,6 +139,12 @@ def _task_labels_as_array(labels):
                 "The task labels contain missing values (None or NaN); every row "
                 "needs a task."
             )
+        unhashable = [v for v in labels.tolist() if not isinstance(v, Hashable)]
+        if unhashable:
+            raise TypeError(
+                f"Task labels must be hashable values (ints, strings, ...); got "
+                f"{type(unhashable[0]).__name__} {unhashable[0]!r}."
+            )
     return labels
 
 
@@ -177,6 +184,7 @@ def encode_tasks(labels, known_tasks=None):
     task_index : ndarray of int64, shape (n_samples,)
         Position of each row's task in ``tasks``.
     """
+    labels = _task_labels_as_array(labels)
     if known_tasks is None:
         try:
             tasks, task_index = np.unique(labels, return_inverse=True)
