@@ -155,19 +155,36 @@ class PerTaskClasses(list):
     """``classes_`` of a classifier whose tasks have different label sets.
 
     A list with one label array per task (in the order of ``tasks_``). It
-    refuses to become one numpy array, so a scikit-learn tool that needs a
-    single label set (``CalibratedClassifierCV``, ``StackingClassifier``,
+    refuses to become one numeric or string array, so a scikit-learn tool that
+    needs a single label set (``CalibratedClassifierCV``, ``StackingClassifier``,
     ``cross_val_predict(method="predict_proba")``, the display tools) fails with
-    a message saying why, instead of mixing labels of different tasks.
+    a ``ValueError`` saying why, instead of mixing labels of different tasks.
+    As an object array it is one entry per task, which is what lets
+    scikit-learn's scorers of predicted labels (``scoring="accuracy"``) see its
+    type as unknown and score the predictions.
     """
 
-    def __array__(self, dtype=None, copy=None):
-        raise TypeError(
+    def _refuse(self):
+        return ValueError(
             "classes_ holds one label set per task because the tasks have different "
             f"labels ({_describe_label_sets(self)}); a tool that needs one set of "
             "classes for every row cannot use this classifier. Use task_classes_ for "
-            "the per-task sets, or give every task the same labels."
+            "the per-task sets, per_task_score for per-task metrics, or give every "
+            "task the same labels."
         )
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and np.dtype(dtype) == object:
+            per_task = np.empty(len(self), dtype=object)
+            per_task[:] = list(self)
+            return per_task
+        raise self._refuse()
+
+    def __getattr__(self, name):
+        # ndarray attributes that tools read from classes_ (classes_.shape, ...).
+        if name in ("shape", "ndim", "dtype", "size", "T", "astype", "ravel", "item"):
+            raise AttributeError(str(self._refuse()))
+        raise AttributeError(name)
 
 
 def _describe_label_sets(label_sets, limit=3):

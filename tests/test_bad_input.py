@@ -371,8 +371,13 @@ def test_different_label_sets_refuse_sklearn_tools_with_reason(estimator):
     fitted = clone(estimator).fit(X, y)
     assert isinstance(fitted.classes_, PerTaskClasses)
     np.testing.assert_array_equal(fitted.task_classes_[0], [10, 11])
-    with pytest.raises(TypeError, match="classes_ holds one label set per task"):
+    with pytest.raises(ValueError, match="classes_ holds one label set per task"):
         CalibratedClassifierCV(clone(estimator), cv=_task_folds(X)).fit(X, y)
+    # Scorers of predicted labels still work: accuracy per fold as by .score.
+    from sklearn.model_selection import cross_val_score
+    by_scorer = cross_val_score(clone(estimator), X, y, cv=_task_folds(X), scoring="accuracy")
+    by_score = cross_val_score(clone(estimator), X, y, cv=_task_folds(X))
+    np.testing.assert_allclose(by_scorer, by_score)
 
 
 def _task_folds(X, n_splits=3):
