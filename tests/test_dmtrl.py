@@ -9,68 +9,14 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_mtl import DMTRLClassifier, DMTRLRegressor
 from sklearn_mtl.metrics import sharing_strength, sharing_strength_cosine
 from sklearn_mtl.nn import TaskFactorisedConv2d, decompose
-from sklearn_mtl.utils.estimator_checks import parametrize_with_multitask_checks
 
 from conftest import shared_file
 
 FAST = dict(hidden_layer_sizes=(8,), max_epochs=30, batch_size=-1, lr=3e-2, random_state=0)
-
-# As for GoMTL: scikit-learn's checks fill every column with random floats, so with
-# the default task_column=-1 every row is its own task; the classifier is checked
-# in single-task mode (task_column=None), where the same code paths run.
-EXPECTED_FAILED_CHECKS = {
-    "DMTRLRegressor": {
-        "check_fit_idempotent": (
-            "predicts a held-out split whose random continuous last column holds "
-            "task values never seen at fit, which correctly raises"
-        ),
-    },
-    "DMTRLClassifier": {
-        "check_classifiers_classes": (
-            "classes_ is a list with one label array per task (heterogeneous "
-            "multi-task learning), not a single array"
-        ),
-        "check_methods_subset_invariance": (
-            "float32 network: the matmul of a batch of 60 rows and of a batch of 10 "
-            "rows round differently in the last bits (~4e-7 relative), above the "
-            "check's rtol of 1e-7"
-        ),
-    },
-}
-
-
-def _expected_failed_checks(estimator):
-    if type(estimator) is DMTRLRegressor and estimator.task_column is None:
-        return {}
-    return EXPECTED_FAILED_CHECKS[type(estimator).__name__]
-
-
-@parametrize_with_checks(
-    [
-        DMTRLRegressor(**{**FAST, "max_epochs": 5, "hidden_layer_sizes": (4,)}),
-        DMTRLRegressor(**FAST, task_column=None),
-        DMTRLClassifier(**FAST, task_column=None),
-    ],
-    expected_failed_checks=_expected_failed_checks,
-)
-def test_sklearn_compatible(estimator, check):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        check(estimator)
-
-
-@parametrize_with_multitask_checks([DMTRLRegressor(**FAST), DMTRLClassifier(**FAST)],
-                                   rtol=1e-4)
-def test_multitask_checks(estimator, check):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        check(estimator)
-
 
 # ----------------------------------------------------------------------- AT1
 
@@ -444,7 +390,7 @@ def test_bad_parameters_have_exact_messages(params, message):
 def test_unseen_task_and_tasks_keyword():
     X, y, _, _ = _teacher_tasks(0, 10, n_test=1)
     est = DMTRLRegressor(hidden_layer_sizes=(4,), max_epochs=2, batch_size=-1,
-                         random_state=0).fit(X[:, :-1], y, tasks=X[:, -1])
+                         random_state=0, task_column=None).fit(X[:, :-1], y, tasks=X[:, -1])
     np.testing.assert_array_equal(
         est.predict(X[:, :-1], tasks=X[:, -1]),
         DMTRLRegressor(hidden_layer_sizes=(4,), max_epochs=2, batch_size=-1,

@@ -1,7 +1,18 @@
-"""Neural multi-task estimators on a shared skorch base (:mod:`._net`)."""
+"""Neural multi-task estimators on a shared skorch base (:mod:`._net`).
 
-from ._dmtrl import DMTRLClassifier, DMTRLRegressor
+A new deep method is a module built from :mod:`sklearn_mtl.nn` plus a few hooks of
+the base (see the developer page, "How a deep method is built").
+"""
+
 from ._deep_amtfl import DeepAMTFLClassifier, DeepAMTFLRegressor
+from ._dmtrl import DMTRLClassifier, DMTRLRegressor
 from ._net import MultiTaskNet, task_weighted_loss
 
-__all__ = ["DMTRLClassifier", "DMTRLRegressor", "DeepAMTFLClassifier", "DeepAMTFLRegressor", "MultiTaskNet", "task_weighted_loss"]
+__all__ = [
+    "DMTRLClassifier",
+    "DMTRLRegressor",
+    "DeepAMTFLClassifier",
+    "DeepAMTFLRegressor",
+    "MultiTaskNet",
+    "task_weighted_loss",
+]

@@ -5,7 +5,6 @@ Factorisation Approach", ICLR 2017.
 """
 
 import copy
-import math
 import warnings
 from numbers import Integral, Real
 
@@ -14,202 +13,23 @@ import torch
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from torch import nn
-from torch.nn import functional as F
 
 from ..base import MultiTaskClassifierMixin, MultiTaskRegressorMixin
 from ..metrics import sharing_strength, sharing_strength_cosine, task_similarity
-from ..nn import TaskFactorisedConv2d, TaskFactorisedLinear, TaskSpecificLinear
-from ..nn._decompositions import _explicit_ranks, _parse_rank, check_factorisation
-from ..nn._factorised import _apply_per_task, _check_task
-from ._net import (
-    BaseMultiTaskNeuralNet,
-    _NeuralClassifierMixin,
-    _NeuralRegressorMixin,
-    check_positive_int_tuple,
+from ..nn import (
+    TaskFactorisedConv2d,
+    TaskFactorisedLinear,
+    TaskNetwork,
+    check_backbone,
+    layer_shapes,
 )
+from ..nn._decompositions import _explicit_ranks, _parse_rank, check_factorisation
+from ._net import BaseMultiTaskNeuralNet, _NeuralClassifierMixin, _NeuralRegressorMixin
 
 __all__ = ["DMTRLClassifier", "DMTRLRegressor"]
 
-_ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh}
 
-
-# --------------------------------------------------------------------------- layers
-
-
-class _TaskIndependentLinear(nn.Module):
-    """T unrelated ``nn.Linear`` layers (single-task nets, S = I_T), one per task."""
-
-    def __init__(self, in_features, out_features, n_tasks):
-        super().__init__()
-        self.n_tasks = n_tasks
-        self.weight = nn.Parameter(torch.empty(n_tasks, out_features, in_features))
-        self.bias = nn.Parameter(torch.empty(n_tasks, out_features))
-        bound = 1 / math.sqrt(in_features)
-        for t in range(n_tasks):
-            nn.init.kaiming_uniform_(self.weight[t], a=math.sqrt(5))
-        nn.init.uniform_(self.bias, -bound, bound)
-
-    def weight_stack(self):
-        """Task-stacked weights ``(in, out, T)``, the paper's order."""
-        return self.weight.detach().permute(2, 1, 0)
-
-    def forward(self, x, task):
-        task = _check_task(task, x.shape[0], self.n_tasks, x.device)
-        weights = self.weight.unbind(0)
-        out = _apply_per_task(x, task, self.n_tasks, lambda t, rows: rows @ weights[t].T)
-        return out + self.bias[task]
-
-
-class _TaskIndependentConv2d(nn.Module):
-    """T unrelated ``nn.Conv2d`` layers (valid padding, stride 1), one per task."""
-
-    def __init__(self, in_channels, out_channels, kernel_size, n_tasks):
-        super().__init__()
-        self.n_tasks = n_tasks
-        self.weight = nn.Parameter(
-            torch.empty(n_tasks, out_channels, in_channels, kernel_size, kernel_size)
-        )
-        self.bias = nn.Parameter(torch.empty(n_tasks, out_channels))
-        bound = 1 / math.sqrt(in_channels * kernel_size**2)
-        for t in range(n_tasks):
-            nn.init.kaiming_uniform_(self.weight[t], a=math.sqrt(5))
-        nn.init.uniform_(self.bias, -bound, bound)
-
-    def weight_stack(self):
-        """Task-stacked kernels ``(H, W, C, M, T)``, the paper's order."""
-        return self.weight.detach().permute(3, 4, 2, 1, 0)
-
-    def forward(self, x, task):
-        task = _check_task(task, x.shape[0], self.n_tasks, x.device)
-        kernels = self.weight.unbind(0)
-        out = _apply_per_task(x, task, self.n_tasks, lambda t, rows: F.conv2d(rows, kernels[t]))
-        return out + self.bias[task][:, :, None, None]
-
-
-class _SharedLinear(nn.Linear):
-    """One ``nn.Linear`` for every task (a hard-shared layer, S = [1; 0])."""
-
-    def forward(self, x, task):
-        return super().forward(x)
-
-
-class _SharedConv2d(nn.Conv2d):
-    """One ``nn.Conv2d`` for every task (a hard-shared layer)."""
-
-    def forward(self, x, task):
-        return super().forward(x)
-
-
-class DMTRLNet(nn.Module):
-    """The task-conditioned network: conv blocks, dense layers, output layer.
-
-    Every parametrised layer is built as one of two kinds:
-
-    - ``"independent"``: one free weight per task (single-task nets, STL);
-    - ``"shared"``: one weight for all tasks (UD-MTL, shared-bottom).
-
-    :func:`factorise_net` turns independent layers into
-    :class:`~sklearn_mtl.nn.TaskFactorisedLinear` /
-    :class:`~sklearn_mtl.nn.TaskFactorisedConv2d` layers (DMTRL).
-
-    Each conv block is conv (valid, stride 1), activation, 2x2 max-pool (the
-    paper's LeNet); then flatten, dense layers with the activation, and the
-    output layer: one unit per task, of the same kind as the others
-    (homogeneous MTL and regression) or, when ``output_sizes`` is given,
-    independent per-task softmax heads of those widths (heterogeneous MTL).
-
-    Parameters
-    ----------
-    n_features : int
-    n_tasks : int
-    hidden_layer_sizes : tuple of int
-    conv_layers : tuple of (out_channels, kernel_size) or (out_channels, kernel_size, pool)
-    input_shape : tuple (channels, height, width) or None
-    output_sizes : list of int or None
-    activation : {"relu", "tanh"}
-    kinds : dict layer name -> kind, or a kind for all layers
-    """
-
-    def __init__(self, n_features, n_tasks, hidden_layer_sizes=(), conv_layers=(),
-                 input_shape=None, output_sizes=None, activation="relu", kinds="independent"):
-        super().__init__()
-        self.n_tasks = n_tasks
-        self.input_shape = None if input_shape is None else tuple(input_shape)
-        self.activation = activation
-        self.single_output = output_sizes is None
-        self.layer_names = []
-        self.pools = []
-        layers = []
-        shapes = layer_shapes(n_features, hidden_layer_sizes, conv_layers, input_shape,
-                              output_sizes is None)
-        for name, spec in shapes.items():
-            kind = kinds if isinstance(kinds, str) else kinds[name]
-            if spec[0] == "conv":
-                _, c_in, c_out, k, pool = spec
-                layer = {
-                    "independent": lambda: _TaskIndependentConv2d(c_in, c_out, k, n_tasks),
-                    "shared": lambda: _SharedConv2d(c_in, c_out, k),
-                }[kind]()
-                self.pools.append(pool)
-            else:
-                _, d_in, d_out = spec
-                layer = {
-                    "independent": lambda: _TaskIndependentLinear(d_in, d_out, n_tasks),
-                    "shared": lambda: _SharedLinear(d_in, d_out),
-                }[kind]()
-            layers.append(layer)
-            self.layer_names.append(name)
-        self.n_conv = len(self.pools)
-        self.layers = nn.ModuleList(layers)
-        if not self.single_output:
-            # Heterogeneous heads sit on the last dense layer (checked by the estimator).
-            self.head = TaskSpecificLinear(hidden_layer_sizes[-1], output_sizes)
-
-    def forward(self, x, task):
-        act = _ACTIVATIONS[self.activation]
-        if self.n_conv:
-            x = x.reshape(x.shape[0], *self.input_shape)
-        n_layers = len(self.layers)
-        for i, layer in enumerate(self.layers):
-            x = layer(x, task)
-            if i < self.n_conv:
-                x = act(x)
-                if self.pools[i] > 1:
-                    x = F.max_pool2d(x, self.pools[i])
-                if i == self.n_conv - 1:
-                    x = x.flatten(1)
-            elif i < n_layers - 1 or not self.single_output:
-                x = act(x)
-        if self.single_output:
-            return x.squeeze(-1)
-        return self.head(x, task)
-
-
-def layer_shapes(n_features, hidden_layer_sizes, conv_layers, input_shape, single_output):
-    """Ordered ``{name: spec}`` of the parametrised, shareable layers.
-
-    Conv specs are ``("conv", in_channels, out_channels, kernel, pool)``, dense
-    specs ``("fc", in_features, out_features)``. The output layer ``"out"`` is
-    listed only when it is shareable (one unit per task).
-    """
-    shapes = {}
-    width = n_features
-    if conv_layers:
-        channels, height, wide = input_shape
-        for i, spec in enumerate(conv_layers, start=1):
-            out_channels, kernel = spec[0], spec[1]
-            pool = spec[2] if len(spec) > 2 else 2
-            shapes[f"conv{i}"] = ("conv", channels, out_channels, kernel, pool)
-            height, wide = (height - kernel + 1) // pool, (wide - kernel + 1) // pool
-            channels = out_channels
-        width = channels * height * wide
-    for i, size in enumerate(hidden_layer_sizes, start=1):
-        shapes[f"fc{i}"] = ("fc", width, size)
-        width = size
-    if single_output:
-        shapes["out"] = ("fc", width, 1)
-    return shapes
+# --------------------------------------------------------------------------- helpers
 
 
 def _task_rank(layer):
@@ -227,30 +47,6 @@ def _stack_shape(spec, n_tasks):
         _, c_in, c_out, k, _ = spec
         return (k, k, c_in, c_out, n_tasks)
     return (spec[1], spec[2], n_tasks)
-
-
-def factorise_net(stl_net, factorisation, ranks, rank_rule="frobenius"):
-    """DMTRL net initialised from trained single-task nets (the paper's recipe).
-
-    Every independent layer's weights are stacked task-last and decomposed at
-    its rank; biases and the heterogeneous heads are copied, so the new net
-    equals the single-task nets up to the truncation error.
-    """
-    net = copy.deepcopy(stl_net)
-    layers = []
-    for name, layer in zip(net.layer_names, net.layers):
-        bias = layer.bias.detach()
-        if isinstance(layer, _TaskIndependentConv2d):
-            new = TaskFactorisedConv2d.from_weights(
-                layer.weight_stack(), bias, factorisation, ranks[name], rank_rule=rank_rule)
-        elif isinstance(layer, _TaskIndependentLinear):
-            new = TaskFactorisedLinear.from_weights(
-                layer.weight_stack(), bias, factorisation, ranks[name], rank_rule=rank_rule)
-        else:
-            new = layer
-        layers.append(new)
-    net.layers = nn.ModuleList(layers)
-    return net
 
 
 # --------------------------------------------------------------------------- estimator
@@ -329,40 +125,8 @@ class _BaseDMTRL(BaseMultiTaskNeuralNet):
 
     def _check_architecture(self, n_features, n_tasks, output_sizes):
         factorisation = check_factorisation(self.factorisation)
-        hidden = () if self.hidden_layer_sizes in ((), []) else check_positive_int_tuple(
-            self.hidden_layer_sizes, "hidden_layer_sizes")
-        conv = ()
-        if self.conv_layers:
-            conv = tuple(self._check_conv_spec(spec) for spec in self.conv_layers)
-            if self.input_shape is None:
-                raise ValueError(
-                    "conv_layers need input_shape=(channels, height, width) to reshape "
-                    "the flat feature rows into images"
-                )
-        input_shape = None
-        if self.input_shape is not None:
-            input_shape = check_positive_int_tuple(self.input_shape, "input_shape")
-            if len(input_shape) != 3:
-                raise ValueError(
-                    f"input_shape={self.input_shape!r} is not valid: it must be "
-                    "(channels, height, width)"
-                )
-            if int(np.prod(input_shape)) != n_features:
-                raise ValueError(
-                    f"input_shape={tuple(self.input_shape)!r} holds "
-                    f"{int(np.prod(input_shape))} values but X has {n_features} feature "
-                    "column(s) (the task column excluded)"
-                )
-            height, width = input_shape[1:]
-            for i, (out_channels, kernel, pool) in enumerate(conv, start=1):
-                height, width = height - kernel + 1, width - kernel + 1
-                if min(height, width) < 1 or min(height, width) // pool < 1:
-                    raise ValueError(
-                        f"conv_layers[{i - 1}]={tuple(self.conv_layers[i - 1])!r} does not "
-                        f"fit: input_shape={tuple(self.input_shape)!r} is too small for "
-                        "this stack of valid convolutions and poolings"
-                    )
-                height, width = height // pool, width // pool
+        hidden, conv, input_shape = check_backbone(
+            n_features, self.hidden_layer_sizes, self.conv_layers, self.input_shape)
         if output_sizes is not None and not hidden and not conv:
             raise ValueError(
                 "tasks with more than two classes need at least one hidden or conv layer: "
@@ -382,15 +146,6 @@ class _BaseDMTRL(BaseMultiTaskNeuralNet):
         self._shapes = shapes
         self._layer_ranks = self._check_ranks(shapes, n_tasks, factorisation)
         return shapes
-
-    def _check_conv_spec(self, spec):
-        values = check_positive_int_tuple(spec, "conv_layers entry")
-        if len(values) not in (2, 3):
-            raise ValueError(
-                f"conv_layers entry {spec!r} is not valid: it must be "
-                "(out_channels, kernel_size) or (out_channels, kernel_size, pool)"
-            )
-        return values if len(values) == 3 else values + (2,)
 
     def _check_ranks(self, shapes, n_tasks, factorisation):
         rank = self.rank
@@ -419,9 +174,11 @@ class _BaseDMTRL(BaseMultiTaskNeuralNet):
 
     def _net_for(self, n_features, n_tasks, kinds):
         arch = self._architecture
-        return DMTRLNet(
+        heads = arch["output_sizes"] is not None
+        return TaskNetwork(
             n_features, n_tasks, arch["hidden_layer_sizes"], arch["conv_layers"],
-            arch["input_shape"], arch["output_sizes"], self.activation, kinds,
+            arch["input_shape"], output="heads" if heads else "unit",
+            output_sizes=arch["output_sizes"], activation=self.activation, kinds=kinds,
         )
 
     def _build_module(self, n_features, n_tasks, output_sizes, X, y):
@@ -443,7 +200,7 @@ class _BaseDMTRL(BaseMultiTaskNeuralNet):
             stl = stl_net.module_
             self.stl_history_ = stl_net.history
             self.stl_module_ = copy.deepcopy(stl)
-        module = factorise_net(stl, factorisation, self._layer_ranks, self.rank_rule)
+        module = stl.factorised(factorisation, self._layer_ranks, self.rank_rule)
         self._init_diagnostics(module, n_tasks)
         return module
 
