@@ -1,8 +1,11 @@
-"""Seconds per epoch: DMTRLClassifier (skorch base) against a plain PyTorch loop.
+"""Seconds per epoch: the skorch-based estimators against a plain PyTorch loop.
 
-Both train the same module (a DMTRL net built by the estimator, random init) on the
-same long-form data, with the same optimiser, batch size, loss (task-uniform
-logistic loss) and shuffling; only the training loop differs. Run:
+DMTRLClassifier and DeepAMTFLClassifier. For each, both loops train the same module
+(built by the estimator, before any training) on the same data, with the same
+optimiser, batch size, objective and shuffling; only the training loop differs.
+DMTRL: long-form one-vs-rest tasks, task-uniform logistic loss. Deep-AMTFL: the
+paper's one-vs-rest layout (features only, one multi-class label), the full eq. 7
+objective computed by the same ``deep_amtfl_objective`` in both loops. Run:
 
     python benchmarks/bench_neural.py > benchmarks/results/bench_neural.txt
 
@@ -25,12 +28,16 @@ import torch
 from skorch.callbacks import Callback
 from threadpoolctl import threadpool_limits
 
-from sklearn_mtl import DMTRLClassifier
-from sklearn_mtl.neural._net import LogisticLoss, task_weighted_loss
+from sklearn_mtl import DeepAMTFLClassifier, DMTRLClassifier
+from sklearn_mtl.neural._deep_amtfl import deep_amtfl_objective
+from sklearn_mtl.nn import LogisticLoss, task_weighted_loss
 
 torch.set_num_threads(1)
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist5k.npz"
 N_IMAGES, N_EPOCHS, BATCH, ROUNDS = 1000, 4, 256, 5
+N_IMAGES_AMTFL = 5000  # one row per image in the one-vs-rest layout
+AMTFL = dict(transfer_sparsity=1.0, transfer_strength=0.01, sparsity=1e-4,
+             basis_penalty=1e-4)
 
 
 class EpochCPUTimer(Callback):
@@ -44,35 +51,69 @@ class EpochCPUTimer(Callback):
 
 
 def long_form(n_images):
-    data = np.load(DATA)
-    images = data["imgs"][:n_images].reshape(n_images, -1).astype(np.float32) / 255
-    labels = data["labs"][:n_images]
+    pixels, labels = images(n_images)
     # 10 one-vs-rest tasks, every task sees every image (shared input, long form).
-    X = np.vstack([np.column_stack([images, np.full(n_images, t)]) for t in range(10)])
+    X = np.vstack([np.column_stack([pixels, np.full(n_images, t)]) for t in range(10)])
     y = np.concatenate([(labels == t).astype(int) for t in range(10)])
     return X, y
 
 
-def plain_loop(module, X, y, n_epochs, lr, seed):
+def images(n_images):
+    data = np.load(DATA)
+    return (data["imgs"][:n_images].reshape(n_images, -1).astype(np.float32) / 255,
+            data["labs"][:n_images])
+
+
+def dmtrl_loss(module, batch_x, batch_task, batch_y, criterion=LogisticLoss()):
+    return task_weighted_loss(criterion(module(batch_x, batch_task), batch_y), batch_task, 10)
+
+
+def deep_amtfl_loss(module, batch_x, batch_task, batch_y):
+    outputs = module(batch_x, batch_task)
+    onehot = torch.nn.functional.one_hot(batch_y.long(), 10).float()
+    losses = torch.nn.functional.binary_cross_entropy_with_logits(
+        outputs["prediction"], onehot, reduction="none").mean(0)
+    return sum(deep_amtfl_objective(module, outputs, losses, **AMTFL).values())
+
+
+def plain_loop(module, x, task, target, objective, n_epochs, lr, seed):
     torch.manual_seed(seed)
-    x = torch.as_tensor(np.ascontiguousarray(X[:, :-1], dtype=np.float32))
-    task = torch.as_tensor(X[:, -1], dtype=torch.long)
-    target = torch.as_tensor(y, dtype=torch.float32)
     optimizer = torch.optim.Adam(module.parameters(), lr=lr)
-    criterion = LogisticLoss()
     durations, cpu = [], []
     for _ in range(n_epochs):
         start, start_cpu = time.perf_counter(), time.process_time()
         module.train()
         for index in torch.randperm(len(target)).split(BATCH):
             optimizer.zero_grad()
-            loss = task_weighted_loss(criterion(module(x[index], task[index]), target[index]),
-                                      task[index], 10)
+            loss = objective(module, x[index], task[index], target[index])
             loss.backward()
             optimizer.step()
         durations.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
     return durations, cpu
+
+
+def compare(name, est, X, y, x, task, target, objective):
+    """Time both loops on the module ``est`` builds, in alternating rounds."""
+    est.set_params(max_epochs=0).fit(X, y)
+    initial = copy.deepcopy(est.net_.module_)
+    est.set_params(max_epochs=N_EPOCHS, warm_start=False, callbacks=[EpochCPUTimer()])
+    times = {"skorch": ([], []), "plain": ([], [])}
+    # Alternate the two loops so that load from other processes hits both.
+    for _ in range(ROUNDS):
+        est.fit(X, y)
+        times["skorch"][0].extend(est.net_.history[1:, "dur"])
+        times["skorch"][1].extend(est.net_.history[1:, "cpu"])
+        wall, cpu = plain_loop(copy.deepcopy(initial), x, task, target, objective,
+                               N_EPOCHS, 1e-3, 0)
+        times["plain"][0].extend(wall[1:])
+        times["plain"][1].extend(cpu[1:])
+    skorch_wall, plain_wall = min(times["skorch"][0]), min(times["plain"][0])
+    skorch_cpu = float(np.median(times["skorch"][1]))
+    plain_cpu = float(np.median(times["plain"][1]))
+    print(f"{name:38s} {skorch_wall:11.3f} {plain_wall:10.3f} "
+          f"{skorch_wall / plain_wall:6.2f} {skorch_cpu:10.3f} {plain_cpu:9.3f} "
+          f"{skorch_cpu / plain_cpu:6.2f}", flush=True)
 
 
 def main():
@@ -91,28 +132,29 @@ def main():
                                             conv_layers=((8, 5), (16, 4)),
                                             input_shape=(1, 28, 28)),
     }
-    print(f"{'model':30s} {'skorch wall':>11s} {'plain wall':>10s} {'ratio':>6s} "
+    print(f"# Deep-AMTFL rows: {N_IMAGES_AMTFL} images, one row each (one-vs-rest layout)")
+    print(f"{'model':38s} {'skorch wall':>11s} {'plain wall':>10s} {'ratio':>6s} "
           f"{'skorch cpu':>10s} {'plain cpu':>9s} {'ratio':>6s}")
+    x = torch.as_tensor(np.ascontiguousarray(X[:, :-1], dtype=np.float32))
+    task = torch.as_tensor(X[:, -1], dtype=torch.long)
+    target = torch.as_tensor(y, dtype=torch.float32)
     for name, params in configs.items():
-        est = DMTRLClassifier(**params, init="random", rank=8, max_epochs=0, lr=1e-3,
-                              batch_size=BATCH, random_state=0).fit(X, y)
-        initial = copy.deepcopy(est.net_.module_)
-        est.set_params(max_epochs=N_EPOCHS, warm_start=False, callbacks=[EpochCPUTimer()])
-        times = {"skorch": ([], []), "plain": ([], [])}
-        # Alternate the two loops so that load from other processes hits both.
-        for _ in range(ROUNDS):
-            est.fit(X, y)
-            times["skorch"][0].extend(est.net_.history[1:, "dur"])
-            times["skorch"][1].extend(est.net_.history[1:, "cpu"])
-            wall, cpu = plain_loop(copy.deepcopy(initial), X, y, N_EPOCHS, 1e-3, 0)
-            times["plain"][0].extend(wall[1:])
-            times["plain"][1].extend(cpu[1:])
-        skorch_wall, plain_wall = min(times["skorch"][0]), min(times["plain"][0])
-        skorch_cpu = float(np.median(times["skorch"][1]))
-        plain_cpu = float(np.median(times["plain"][1]))
-        print(f"{name:30s} {skorch_wall:11.3f} {plain_wall:10.3f} "
-              f"{skorch_wall / plain_wall:6.2f} {skorch_cpu:10.3f} {plain_cpu:9.3f} "
-              f"{skorch_cpu / plain_cpu:6.2f}", flush=True)
+        est = DMTRLClassifier(**params, init="random", rank=8, lr=1e-3, batch_size=BATCH,
+                              random_state=0)
+        compare(f"DMTRL {name}", est, X, y, x, task, target, dmtrl_loss)
+    pixels, labels = images(N_IMAGES_AMTFL)
+    amtfl_configs = {
+        "MLP 784-64(Z)-10": dict(hidden_layer_sizes=(64,)),
+        "LeNet 8@5x5,16@4x4,FC64(Z)": dict(hidden_layer_sizes=(64,),
+                                            conv_layers=((8, 5), (16, 4)),
+                                            input_shape=(1, 28, 28)),
+    }
+    for name, params in amtfl_configs.items():
+        est = DeepAMTFLClassifier(one_vs_rest=True, task_column=None, **AMTFL, **params,
+                                  lr=1e-3, batch_size=BATCH, random_state=0)
+        compare(f"Deep-AMTFL {name}", est, pixels, labels, torch.as_tensor(pixels),
+                torch.zeros(len(labels), dtype=torch.long), torch.as_tensor(labels),
+                deep_amtfl_loss)
 
 
 if __name__ == "__main__":

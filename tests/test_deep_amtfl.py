@@ -2,57 +2,18 @@
 (spec AT2, reduced), conv backbone, diagnostics, pickling, errors."""
 
 import pickle
-import warnings
 
 import numpy as np
 import pytest
 import torch
 from scipy.stats import spearmanr
 from sklearn.datasets import load_digits
-from sklearn.utils.estimator_checks import parametrize_with_checks
 from skorch.callbacks import LRScheduler
 
 from sklearn_mtl import DeepAMTFLClassifier, DeepAMTFLRegressor
 from sklearn_mtl.neural._deep_amtfl import DeepAMTFLNet, deep_amtfl_objective
-from sklearn_mtl.utils.estimator_checks import parametrize_with_multitask_checks
 
 FAST = dict(hidden_layer_sizes=(8,), max_epochs=20, batch_size=-1, lr=3e-2, random_state=0)
-
-# As for DMTRL: scikit-learn's checks fill every column with random floats, so with
-# the default task_column=-1 every row is its own task; the estimators are checked
-# with task_column=None (one task), where the same code paths run.
-EXPECTED_FAILED_CHECKS = {
-    "DeepAMTFLClassifier": {
-        "check_classifiers_classes": (
-            "classes_ is a list with one label array per task, not a single array"
-        ),
-    },
-    "DeepAMTFLRegressor": {},
-}
-
-
-def _expected_failed_checks(estimator):
-    return EXPECTED_FAILED_CHECKS[type(estimator).__name__]
-
-
-@parametrize_with_checks(
-    [DeepAMTFLRegressor(**FAST, task_column=None),
-     DeepAMTFLClassifier(**FAST, task_column=None)],
-    expected_failed_checks=_expected_failed_checks,
-)
-def test_sklearn_compatible(estimator, check):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        check(estimator)
-
-
-@parametrize_with_multitask_checks([DeepAMTFLRegressor(**FAST), DeepAMTFLClassifier(**FAST)],
-                                   rtol=1e-4)
-def test_multitask_checks(estimator, check):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        check(estimator)
-
 
 # ----------------------------------------------------------------------- AT3
 
@@ -70,17 +31,20 @@ def test_exact_objective_and_feedback_gradient():
     y = np.array([1.0, 0.0, 0.0, 1.0, 1.0])
     alpha, gamma, mu, lam = 0.7, 0.3, 0.05, 0.02
     delta_t = np.array([0.1, 0.2])
-    out = module(x, task)
+    module.size_terms.copy_(torch.as_tensor(delta_t))
+    outputs = module(x, task)
     per_row = torch.nn.functional.binary_cross_entropy_with_logits(
-        out, torch.as_tensor(y, dtype=torch.float32), reduction="none")
+        outputs["prediction"], torch.as_tensor(y, dtype=torch.float32), reduction="none")
     losses = torch.stack([per_row[task == t].mean() for t in range(2)])
-    value = deep_amtfl_objective(module, losses, torch.as_tensor(delta_t, dtype=torch.float32),
-                                 transfer_sparsity=alpha, transfer_strength=gamma,
-                                 sparsity=mu, weight_decay=lam)
+    terms = deep_amtfl_objective(module, outputs, losses, transfer_sparsity=alpha,
+                                 transfer_strength=gamma, sparsity=mu, basis_penalty=lam)
+    assert list(terms) == ["asymmetric", "reconstruction", "sparsity", "basis_penalty"]
+    value = sum(terms.values())
     value.backward()
 
     p = {k: v.detach().double().numpy() for k, v in module.named_parameters()}
-    z = np.maximum(x.double().numpy() @ p["backbone.0.weight"].T + p["backbone.0.bias"], 0)
+    W1, b1 = p["backbone.layers.0.weight"], p["backbone.layers.0.bias"]
+    z = np.maximum(x.double().numpy() @ W1.T + b1, 0)
     f = z @ p["head.weight"].T + p["head.bias"]
     A = p["feedback.weight"].T  # (T, k)
     z_hat = np.maximum(f @ A + p["feedback.bias"], 0)
@@ -90,8 +54,7 @@ def test_exact_objective_and_feedback_gradient():
     expected = (((1 + alpha * np.abs(A).sum(1)) * (L + delta_t)).sum()
                 + gamma * ((z - z_hat) ** 2).sum(1).mean()
                 + mu * np.abs(p["head.weight"]).sum()
-                + lam / 2 * (np.square(p["backbone.0.weight"]).sum()
-                             + np.square(p["backbone.0.bias"]).sum()))
+                + lam / 2 * (np.square(W1).sum() + np.square(b1).sum()))
     assert float(value.detach()) == pytest.approx(expected, rel=1e-5)
 
     # dA = alpha (L_t + delta_t) sign(A) + gamma * d(reconstruction)/dA
@@ -182,7 +145,8 @@ def test_diagnostics_conv_backbone_and_pickle():
                               batch_size=-1, lr=1e-2, random_state=0).fit(X[:300] / 16, y[:300])
     T, k = 10, 16
     assert est.feedback_matrix_.shape == (T, k)
-    assert est.coef_.shape == (k, T)
+    assert est.coef_.shape == (T, k)
+    np.testing.assert_allclose(est.task_transfer_, est.feedback_matrix_ @ est.coef_.T)
     assert est.task_transfer_.shape == (T, T)
     np.testing.assert_allclose(est.outgoing_transfer_, np.abs(est.feedback_matrix_).sum(1))
     np.testing.assert_allclose(est.loss_weights_, 1 + est.outgoing_transfer_)
@@ -225,3 +189,7 @@ def test_bad_input_messages():
         DeepAMTFLClassifier(one_vs_rest=True, **FAST).fit(X, np.arange(30) % 3)
     with pytest.raises(ValueError, match="hidden_layer_sizes must hold at least one layer"):
         DeepAMTFLRegressor(hidden_layer_sizes=()).fit(X, X[:, 0])
+    # eq. 7 weights the tasks itself: no task_weighting; lambda is basis_penalty.
+    assert "task_weighting" not in DeepAMTFLRegressor().get_params()
+    with pytest.raises(TypeError, match="weight_decay"):
+        DeepAMTFLRegressor(weight_decay=1e-4)

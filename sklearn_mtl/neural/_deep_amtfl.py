@@ -1,16 +1,19 @@
 """Deep-AMTFL: deep asymmetric multi-task feature learning.
 
 Lee, Yang & Hwang, "Deep Asymmetric Multi-task Feature Learning", ICML 2018,
-eq. 7. A shared backbone (MLP, or LeNet-style conv blocks then dense layers)
-ends in the feature layer ``Z`` (ReLU, non-negative); a linear head
-``W^(L)`` gives one output per task, ``F = Z W^(L)``; a feedback layer ``A``
-(tasks -> features) rebuilds the features from the task outputs,
-``Zhat = relu(F A + b_A)``. The loss-weighted l1 on each task's outgoing row
-of ``A`` lets only reliable (low-loss) tasks shape the features.
+eq. 7. A shared backbone (MLP, or LeNet-style conv blocks then dense layers;
+a :class:`~sklearn_mtl.nn.TaskNetwork` of shared layers) ends in the feature
+layer ``Z`` (ReLU, non-negative); a linear head ``W^(L)`` gives one output per
+task, ``F = Z W^(L)``; a feedback layer ``A`` (tasks -> features) rebuilds the
+features from the task outputs, ``Zhat = relu(F A + b_A)``. The loss-weighted
+l1 on each task's outgoing row of ``A`` lets only reliable (low-loss) tasks
+shape the features.
 
-The loss-weighted term, the reconstruction error, the outgoing norms and the
-sample-size constants are reused from the shallow AMTFL
-(:mod:`sklearn_mtl.linear._amtfl`).
+Built on the neural base: the module's forward returns every quantity of the
+objective, :class:`DeepAMTFLObjective` turns them into the terms of eq. 7 (the
+asymmetric term and the reconstruction error are the shared ones of
+:mod:`sklearn_mtl.nn`, as in the shallow AMTFL), and a method callback records
+the final per-task training losses on the training data.
 """
 
 from numbers import Integral, Real
@@ -20,26 +23,27 @@ import torch
 from scipy.special import expit
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets
+from skorch.callbacks import Callback
 from skorch.utils import to_tensor
 from torch import nn
 from torch.nn import functional as F
 
 from .._plotting import plot_feedback_matrix
 from ..base import MultiTaskClassifierMixin, MultiTaskRegressorMixin, _binary_proba
-from ..linear._amtfl import (
+from ..nn import (
+    LogisticLoss,
+    TaskNetwork,
+    check_backbone,
     loss_weighted_feedback,
     reconstruction_error,
     sample_size_terms,
 )
-from ._dmtrl import layer_shapes
 from ._net import (
     BaseMultiTaskNeuralNet,
-    LogisticLoss,
     MultiTaskNet,
-    TaskDataset,
+    _NeuralClassifierMixin,
     _NeuralRegressorMixin,
-    check_positive_int_tuple,
 )
 
 __all__ = ["DeepAMTFLClassifier", "DeepAMTFLRegressor", "DeepAMTFLNet"]
@@ -51,53 +55,37 @@ __all__ = ["DeepAMTFLClassifier", "DeepAMTFLRegressor", "DeepAMTFLNet"]
 class DeepAMTFLNet(nn.Module):
     """Shared backbone, per-task output units and the task-to-feature feedback.
 
-    ``forward(x, task)`` returns each row's own task's output (long-form
-    layout) or, with ``all_outputs=True``, the ``(n, T)`` outputs of every
-    task (one-vs-rest layout). The last forward's ``(F, Z, Zhat)`` is kept in
-    ``cache_`` for the objective (:class:`DeepAMTFLNetTrainer`).
+    ``forward(x, task)`` returns a dict: ``"prediction"``, each row's own
+    task's output (long-form layout) or, with ``all_outputs=True``, the
+    ``(n, T)`` outputs of every task (one-vs-rest layout); ``"outputs"``, the
+    ``(n, T)`` outputs ``F``; ``"features"``, ``Z``; ``"reconstruction"``,
+    ``Zhat``. Nothing is kept between calls.
 
     Storage: ``head`` is ``nn.Linear(k, T)`` (weight ``(T, k)`` = ``W^(L)``
     transposed); ``feedback`` is ``nn.Linear(T, k)`` whose weight ``(k, T)``
     is ``A`` transposed, so task t's outgoing row is ``feedback.weight[:, t]``.
+    The buffer ``size_terms`` holds the constants ``delta_t`` of the objective.
     """
 
     def __init__(self, n_features, n_tasks, hidden_layer_sizes=(64,), conv_layers=(),
-                 input_shape=None, all_outputs=False, init_std=0.01):
+                 input_shape=None, all_outputs=False, init_std=0.01, size_terms=None):
         super().__init__()
-        self.input_shape = None if input_shape is None else tuple(input_shape)
         self.all_outputs = all_outputs
-        self.pools = []
-        layers = []
-        for spec in layer_shapes(n_features, hidden_layer_sizes, conv_layers or (),
-                                 input_shape, False).values():
-            if spec[0] == "conv":
-                _, c_in, c_out, k, pool = spec
-                layers.append(nn.Conv2d(c_in, c_out, k))
-                self.pools.append(pool)
-            else:
-                layers.append(nn.Linear(spec[1], spec[2]))
-        self.backbone = nn.ModuleList(layers)
-        self.n_conv = len(self.pools)
+        self.backbone = TaskNetwork(n_features, n_tasks, hidden_layer_sizes,
+                                    conv_layers or (), input_shape, output=None,
+                                    kinds="shared")
         width = hidden_layer_sizes[-1]
         self.head = nn.Linear(width, n_tasks)
         self.feedback = nn.Linear(n_tasks, width)
         for layer in (self.head, self.feedback):  # the authors' N(0, 0.01^2), zero bias
             nn.init.normal_(layer.weight, 0.0, init_std)
             nn.init.zeros_(layer.bias)
-        self.cache_ = None
+        self.register_buffer("size_terms", torch.zeros(n_tasks) if size_terms is None
+                             else torch.as_tensor(size_terms, dtype=torch.float32))
 
     def features(self, x):
         """The shared feature layer ``Z`` (after its ReLU)."""
-        if self.n_conv:
-            x = x.reshape(x.shape[0], *self.input_shape)
-        for i, layer in enumerate(self.backbone):
-            x = torch.relu(layer(x))
-            if i < self.n_conv:
-                if self.pools[i] > 1:
-                    x = F.max_pool2d(x, self.pools[i])
-                if i == self.n_conv - 1:
-                    x = x.flatten(1)
-        return x
+        return self.backbone(x)
 
     def feedback_matrix(self):
         """``A`` of shape ``(T, k)``, one row per source task."""
@@ -106,77 +94,91 @@ class DeepAMTFLNet(nn.Module):
     def forward(self, x, task):
         z = self.features(x)
         outputs = self.head(z)
-        z_hat = torch.relu(self.feedback(outputs))
-        self.cache_ = (outputs, z, z_hat)
-        if self.all_outputs:
-            return outputs
-        return outputs.gather(1, task.reshape(-1, 1).long()).squeeze(1)
+        prediction = outputs if self.all_outputs else outputs.gather(
+            1, task.reshape(-1, 1).long()).squeeze(1)
+        return {"prediction": prediction, "outputs": outputs, "features": z,
+                "reconstruction": torch.relu(self.feedback(outputs))}
 
 
 # --------------------------------------------------------------------------- objective
 
 
-def deep_amtfl_objective(module, task_losses, size_terms, *, transfer_sparsity,
-                         transfer_strength, sparsity, weight_decay):
-    """Eq. 7 of the paper, in the form of the authors' code.
+def deep_amtfl_objective(module, outputs, task_losses, *, transfer_sparsity,
+                         transfer_strength, sparsity, basis_penalty):
+    """The terms of eq. 7 of the paper, in the form of the authors' code.
 
-    ``sum_t (1 + alpha ||a_t^o||_1) (L_t + delta_t) + gamma mean_i ||z_i - zhat_i||^2
-    + mu ||W^(L)||_1 + lambda/2 sum_{l<L} ||W^(l)||^2`` (biases of the lower
-    layers included, as ``tf.nn.l2_loss``; the head's bias and ``A`` get none).
-    Uses ``module.cache_`` from the forward pass of the same batch.
+    ``sum_t (1 + alpha ||a_t^o||_1) (L_t + delta_t)`` (``"asymmetric"``),
+    ``gamma mean_i ||z_i - zhat_i||^2`` (``"reconstruction"``), ``mu
+    ||W^(L)||_1`` (``"sparsity"``) and ``lambda/2 sum_{l<L} ||W^(l)||^2``
+    (``"basis_penalty"``: biases of the lower layers included, as
+    ``tf.nn.l2_loss``; the head's bias and ``A`` get none). ``delta_t`` is the
+    module's ``size_terms``; ``outputs`` are its forward outputs for the batch.
+    Terms whose weight is 0 are left out.
     """
-    _, z, z_hat = module.cache_
-    loss = loss_weighted_feedback(task_losses + size_terms, module.feedback_matrix(),
-                                  transfer_sparsity)
+    terms = {"asymmetric": loss_weighted_feedback(
+        task_losses + module.size_terms, module.feedback_matrix(), transfer_sparsity)}
     if transfer_strength:
-        loss = loss + transfer_strength * reconstruction_error(z, z_hat)
+        terms["reconstruction"] = transfer_strength * reconstruction_error(
+            outputs["features"], outputs["reconstruction"])
     if sparsity:
-        loss = loss + sparsity * module.head.weight.abs().sum()
-    if weight_decay:
-        loss = loss + 0.5 * weight_decay * sum(
+        terms["sparsity"] = sparsity * module.head.weight.abs().sum()
+    if basis_penalty:
+        terms["basis_penalty"] = 0.5 * basis_penalty * sum(
             p.square().sum() for p in module.backbone.parameters())
-    return loss
+    return terms
 
 
-class DeepAMTFLNetTrainer(MultiTaskNet):
-    """:class:`MultiTaskNet` whose loss is the Deep-AMTFL objective.
+class DeepAMTFLObjective(MultiTaskNet):
+    """:class:`MultiTaskNet` whose objective is Deep-AMTFL's (eq. 7).
 
     Per-task losses ``L_t`` are batch means over the rows of task t (long-form
-    layout) or over all rows of the one-vs-rest binary problem t. A task with
-    no row in a batch has ``L_t = 0`` but keeps its ``alpha delta_t ||a_t||_1``.
+    layout, :meth:`MultiTaskNet.task_losses`) or over all rows of the
+    one-vs-rest binary problem t. A task with no row in a batch has ``L_t = 0``
+    but keeps its ``alpha delta_t ||a_t||_1``.
     """
 
-    def __init__(self, module, criterion, *, size_terms=None, one_vs_rest=False,
-                 transfer_sparsity=1.0, transfer_strength=0.01, sparsity=1e-4,
-                 weight_decay=1e-4, **kwargs):
+    def __init__(self, module, criterion, *, one_vs_rest=False, transfer_sparsity=1.0,
+                 transfer_strength=0.01, sparsity=1e-4, basis_penalty=1e-4, **kwargs):
         super().__init__(module, criterion, **kwargs)
-        self.size_terms = size_terms
         self.one_vs_rest = one_vs_rest
         self.transfer_sparsity = transfer_sparsity
         self.transfer_strength = transfer_strength
         self.sparsity = sparsity
-        self.weight_decay = weight_decay
+        self.basis_penalty = basis_penalty
 
-    def task_losses(self, y_pred, y_true, task):
-        if self.one_vs_rest:
-            onehot = F.one_hot(y_true.long(), y_pred.shape[1]).to(y_pred.dtype)
-            return F.binary_cross_entropy_with_logits(y_pred, onehot,
-                                                      reduction="none").mean(0)
-        per_row = self.criterion_(y_pred, y_true)
-        sums = per_row.new_zeros(self.n_tasks).index_add(0, task, per_row)
-        counts = torch.bincount(task, minlength=self.n_tasks).clamp(min=1)
-        return sums / counts.to(per_row.dtype)
+    def task_losses(self, outputs, y_true, X):
+        if not self.one_vs_rest:
+            return super().task_losses(outputs, y_true, X)
+        logits = self.prediction(outputs)
+        y_true = to_tensor(y_true, device=logits.device)
+        onehot = F.one_hot(y_true.long(), logits.shape[1]).to(logits.dtype)
+        losses = F.binary_cross_entropy_with_logits(logits, onehot, reduction="none").mean(0)
+        return losses, onehot.sum(0).long()
 
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        y_true = to_tensor(y_true, device=self.device)
-        task = to_tensor(X["task"], device=self.device)
-        losses = self.task_losses(y_pred, y_true, task)
-        size_terms = torch.as_tensor(self.size_terms, dtype=losses.dtype,
-                                     device=losses.device)
+    def objective_terms(self, outputs, y_true, X, training=False):
+        losses, _ = self.task_losses(outputs, y_true, X)
         return deep_amtfl_objective(
-            self.module_, losses, size_terms, transfer_sparsity=self.transfer_sparsity,
+            self.module_, outputs, losses, transfer_sparsity=self.transfer_sparsity,
             transfer_strength=self.transfer_strength, sparsity=self.sparsity,
-            weight_decay=self.weight_decay)
+            basis_penalty=self.basis_penalty)
+
+
+class TrainingLosses(Callback):
+    """At the end of training, each task's loss ``L_t`` (``task_losses_``) and the
+    reconstruction error (``reconstruction_error_``) on the whole training set.
+
+    A callback because ``on_train_end`` sees the training data: the estimator
+    keeps none of it.
+    """
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        with torch.random.fork_rng(devices=[]):
+            outputs = net.forward(X, training=False, device=net.device)
+        with torch.no_grad():
+            losses, _ = net.task_losses(outputs, y, X)
+            error = reconstruction_error(outputs["features"], outputs["reconstruction"])
+        self.task_losses_ = losses.cpu().numpy().astype(np.float64)
+        self.reconstruction_error_ = float(error)
 
 
 # --------------------------------------------------------------------------- estimator
@@ -184,30 +186,34 @@ class DeepAMTFLNetTrainer(MultiTaskNet):
 
 class _BaseDeepAMTFL(BaseMultiTaskNeuralNet):
     _parameter_constraints = {
-        **BaseMultiTaskNeuralNet._parameter_constraints,
+        key: value for key, value in BaseMultiTaskNeuralNet._parameter_constraints.items()
+        if key != "task_weighting"
+    }
+    _parameter_constraints.update({
         "transfer_sparsity": [Interval(Real, 0, None, closed="left")],
         "transfer_strength": [Interval(Real, 0, None, closed="left")],
         "sparsity": [Interval(Real, 0, None, closed="left")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "basis_penalty": [Interval(Real, 0, None, closed="left")],
         "sample_size_penalty": [Interval(Real, 0, None, closed="left"),
                                 StrOptions({"auto"})],
         "hidden_layer_sizes": [tuple, list, Integral],
         "conv_layers": [tuple, list, None],
         "input_shape": [tuple, list, None],
-    }
+    })
 
+    _net_class = DeepAMTFLObjective
     _one_vs_rest = False
 
     def __init__(self, *, transfer_sparsity=1.0, transfer_strength=0.01, sparsity=1e-4,
-                 weight_decay=1e-4, sample_size_penalty="auto", hidden_layer_sizes=(64,),
+                 basis_penalty=1e-4, sample_size_penalty="auto", hidden_layer_sizes=(64,),
                  conv_layers=None, input_shape=None, max_epochs=100, lr=1e-3,
-                 batch_size=128, optimizer=torch.optim.Adam, task_weighting="uniform",
-                 callbacks=None, train_split=None, net_params=None, warm_start=False,
-                 verbose=0, device="cpu", random_state=None, task_column=-1):
+                 batch_size=128, optimizer=torch.optim.Adam, callbacks=None,
+                 train_split=None, net_params=None, warm_start=False, verbose=0,
+                 device="cpu", random_state=None, task_column=-1):
         self.transfer_sparsity = transfer_sparsity
         self.transfer_strength = transfer_strength
         self.sparsity = sparsity
-        self.weight_decay = weight_decay
+        self.basis_penalty = basis_penalty
         self.sample_size_penalty = sample_size_penalty
         self.hidden_layer_sizes = hidden_layer_sizes
         self.conv_layers = conv_layers
@@ -216,7 +222,6 @@ class _BaseDeepAMTFL(BaseMultiTaskNeuralNet):
         self.lr = lr
         self.batch_size = batch_size
         self.optimizer = optimizer
-        self.task_weighting = task_weighting
         self.callbacks = callbacks
         self.train_split = train_split
         self.net_params = net_params
@@ -226,123 +231,72 @@ class _BaseDeepAMTFL(BaseMultiTaskNeuralNet):
         self.random_state = random_state
         self.task_column = task_column
 
-    # ---- validation (before any torch code)
+    # ---- hooks of the neural base
 
     def _check_architecture(self, n_features, n_tasks, output_sizes):
-        hidden = () if self.hidden_layer_sizes in ((), []) else check_positive_int_tuple(
-            self.hidden_layer_sizes, "hidden_layer_sizes")
+        hidden, conv, input_shape = check_backbone(
+            n_features, self.hidden_layer_sizes, self.conv_layers, self.input_shape)
         if not hidden:
             raise ValueError(
                 "hidden_layer_sizes must hold at least one layer: its top layer is the "
                 "shared feature layer Z that the task outputs reconstruct"
             )
-        conv = ()
-        if self.conv_layers:
-            for spec in self.conv_layers:
-                spec = check_positive_int_tuple(spec, "conv_layers entry")
-                if len(spec) not in (2, 3):
-                    raise ValueError(f"conv_layers entry {spec!r} is not valid: it must be "
-                                     "(out_channels, kernel_size[, pool])")
-                conv += (spec if len(spec) == 3 else spec + (2,),)
-            if self.input_shape is None:
-                raise ValueError("conv_layers need input_shape=(channels, height, width) "
-                                 "to reshape the flat feature rows into images")
-        if self.input_shape is not None:
-            shape = check_positive_int_tuple(self.input_shape, "input_shape")
-            if len(shape) != 3 or int(np.prod(shape)) != n_features:
-                raise ValueError(
-                    f"input_shape={tuple(self.input_shape)!r} must be (channels, height, "
-                    f"width) holding the {n_features} feature column(s) of X")
-            height, width = shape[1:]
-            for out_channels, kernel, pool in conv:
-                height, width = (height - kernel + 1) // pool, (width - kernel + 1) // pool
-                if min(height, width) < 1:
-                    raise ValueError(f"conv_layers={self.conv_layers!r} do not fit "
-                                     f"input_shape={tuple(self.input_shape)!r}")
-        self._conv_spec = conv
-        self._hidden_spec = hidden
+        self._backbone = (hidden, conv, input_shape)
 
     def _module_n_tasks(self, n_tasks):
         return n_tasks
 
     def _build_module(self, n_features, n_tasks, output_sizes, X, y):
         n_out = self._module_n_tasks(n_tasks)
-        if self._one_vs_rest:
-            counts = np.bincount(np.asarray(y), minlength=n_out)
-        else:
-            counts = np.bincount(X["task"].numpy(), minlength=n_out)
+        counts = np.bincount(np.asarray(y) if self._one_vs_rest else X["task"].numpy(),
+                             minlength=n_out)
         self.n_task_samples_ = counts.astype(np.int64)
         delta = (1e-3 * np.sqrt(counts.mean()) if self.sample_size_penalty == "auto"
                  else float(self.sample_size_penalty))
         self.sample_size_terms_ = sample_size_terms(
             torch.as_tensor(np.maximum(counts, 1), dtype=torch.float64), delta).numpy()
-        self._fit_data = (X, y)
-        return DeepAMTFLNet(n_features, n_out, self._hidden_spec, self._conv_spec,
-                            self.input_shape, all_outputs=self._one_vs_rest)
+        hidden, conv, input_shape = self._backbone
+        return DeepAMTFLNet(n_features, n_out, hidden, conv, input_shape,
+                            all_outputs=self._one_vs_rest, size_terms=self.sample_size_terms_)
 
-    def _train_module(self, module, X, y, n_tasks, *, max_epochs=None, callbacks="default",
-                      warm_start=False):
-        net = DeepAMTFLNetTrainer(
-            module, self._criterion(), n_tasks=module.head.out_features,
-            task_weighting=self.task_weighting,
-            size_terms=self.sample_size_terms_.astype(np.float32),
-            one_vs_rest=self._one_vs_rest,
-            transfer_sparsity=self.transfer_sparsity,
-            transfer_strength=self.transfer_strength, sparsity=self.sparsity,
-            weight_decay=self.weight_decay,
-            **self._net_kwargs(max_epochs=max_epochs, warm_start=warm_start,
-                               callbacks=callbacks),
-        )
-        net.fit(X, y)
-        return net
+    def _method_net_params(self):
+        return {"one_vs_rest": self._one_vs_rest,
+                "transfer_sparsity": self.transfer_sparsity,
+                "transfer_strength": self.transfer_strength,
+                "sparsity": self.sparsity, "basis_penalty": self.basis_penalty}
+
+    def _method_callbacks(self):
+        return [("training_losses", TrainingLosses())]
+
+    def _train_module(self, module, X, y, n_tasks, **kwargs):
+        # One-vs-rest: the tasks of the objective are the classes.
+        return super()._train_module(module, X, y, module.head.out_features, **kwargs)
 
     def _set_fitted_attributes(self):
-        net = self.net_
-        module = net.module_
-        X, y = self._fit_data
-        del self._fit_data
-        module.eval()
-        with torch.no_grad():
-            dataset = TaskDataset(X)
-            x, task = dataset.x.to(self.device), dataset.task.to(self.device)
-            output = module(x, task)
-            losses = net.task_losses(output, to_tensor(y, device=self.device), task)
-            _, z, z_hat = module.cache_
-            self.reconstruction_error_ = float(reconstruction_error(z, z_hat))
-        module.cache_ = None
+        module = self.net_.module_
+        recorded = dict(self.net_.callbacks_)["training_losses"]
 
         def numpy(tensor):
             return tensor.detach().cpu().numpy().astype(np.float64)
 
+        self.reconstruction_error_ = recorded.reconstruction_error_
+        self.task_losses_ = recorded.task_losses_.copy()
         self.feedback_matrix_ = numpy(module.feedback_matrix())
         self.feedback_intercept_ = numpy(module.feedback.bias)
-        self.coef_ = numpy(module.head.weight.T)
+        self.coef_ = numpy(module.head.weight)
         self.intercept_ = numpy(module.head.bias)
         self.outgoing_transfer_ = np.abs(self.feedback_matrix_).sum(1)
-        self.task_losses_ = numpy(losses)
         self.task_reliability_penalty_ = self.task_losses_ + self.sample_size_terms_
         self.loss_weights_ = 1.0 + self.transfer_sparsity * self.outgoing_transfer_
-        self.task_transfer_ = self.feedback_matrix_ @ self.coef_
+        self.task_transfer_ = self.feedback_matrix_ @ self.coef_.T
         magnitude = np.abs(self.task_transfer_)
         np.fill_diagonal(magnitude, 0.0)
         self.transfer_asymmetry_ = magnitude.sum(1) - magnitude.sum(0)
 
-    def _forward(self, X, tasks, module=None):
-        try:
-            return super()._forward(X, tasks, module)
-        finally:
-            if hasattr(self, "net_"):
-                self.net_.module_.cache_ = None
-
     def shared_features(self, X, tasks=None):
         """The shared feature layer ``Z`` of every row, shape ``(n, k)``."""
-        check_is_fitted(self, "net_")
-        features, _, _ = self._validate_task_data(X, None, tasks, reset=False)
-        module = self.net_.module_
-        module.eval()
-        with torch.no_grad():
-            x = torch.as_tensor(np.ascontiguousarray(features, dtype=np.float32))
-            return module.features(x.to(self.device)).cpu().numpy().astype(np.float64)
+        outputs, _ = self._module_outputs(X, tasks)
+        return outputs["features"].detach().cpu().numpy().astype(np.float64)
 
     def _task_names(self):
         return [str(t) for t in self.tasks_]
@@ -384,6 +338,12 @@ _DOC = """
     penalty of weight :math:`\\alpha (L_t + \\delta_t)` on task t's outgoing
     feedback: tasks with a high loss (unreliable) stop shaping the features.
 
+    There is no ``task_weighting`` parameter (the other deep estimators have
+    one): eq. 7 already fixes how tasks are weighted, each task's own mean loss
+    :math:`L_t` times :math:`1 + \\alpha \\lVert a_t^o \\rVert_1`, summed over
+    tasks. A row-count weighting would change the loss that the asymmetric l1
+    reads as the task's reliability, so it has no place in the objective.
+
     Parameters
     ----------
     transfer_sparsity : float, default=1.0
@@ -397,10 +357,11 @@ _DOC = """
         ``transfer_sparsity=0`` gives the plain multi-task network (MT-NN/MT-CNN).
     sparsity : float, default=1e-4
         :math:`\\mu`: l1 on the task output weights :math:`W^{(L)}` (bias excluded).
-    weight_decay : float, default=1e-4
+    basis_penalty : float, default=1e-4
         :math:`\\lambda`: squared l2 (``lambda/2 ||.||^2``) on the backbone's
         weights and biases (layers 1..L-1), added to the loss (not Adam's
-        ``weight_decay``).
+        ``weight_decay``); the same meaning as the shallow AMTFL's and GoMTL's
+        ``basis_penalty`` on the shared basis.
     sample_size_penalty : float or "auto", default="auto"
         :math:`\\delta` in :math:`\\delta_t = \\delta / \\sqrt{N_t}`, the paper's
         constant that marks small tasks as less reliable (no gradient; it only
@@ -422,9 +383,6 @@ _DOC = """
         Rows per batch; -1 trains full-batch.
     optimizer : torch optimizer class, default=torch.optim.Adam
         The l1 terms are subgradients inside the optimiser, as in the code.
-    task_weighting : {"uniform", "samples"}, default="uniform"
-        Unused by the objective (each task's loss is its own mean, summed
-        over tasks, as in the paper); kept for the shared base.
     callbacks, train_split, net_params, warm_start, verbose, device
         skorch's, as in :class:`~sklearn_mtl.DMTRLRegressor` (e.g.
         ``callbacks=[skorch.callbacks.LRScheduler(...)]``).
@@ -438,21 +396,24 @@ _DOC = """
 _ATTR_DOC = """
     Attributes
     ----------
-    net_ : DeepAMTFLNetTrainer
+    net_ : DeepAMTFLObjective
         The fitted skorch net (``net_.history``, ``net_.module_``).
     feedback_matrix_ : ndarray of shape (n_tasks, k)
         ``A``, tasks -> features; row t is task t's outgoing feedback.
     feedback_intercept_ : ndarray of shape (k,)
-    coef_ : ndarray of shape (k, n_tasks)
-        ``W^(L)``, one column per task; ``intercept_`` its biases.
+    coef_ : ndarray of shape (n_tasks, k)
+        ``W^(L)`` transposed, one row per task (as the shallow AMTFL's
+        ``coef_``); ``intercept_`` its biases.
     outgoing_transfer_ : ndarray of shape (n_tasks,)
         ``||a_t^o||_1``, each task's outgoing feedback strength.
     task_transfer_ : ndarray of shape (n_tasks, n_tasks)
-        ``A W^(L)``: row = source task, column = target task.
+        ``A W^(L)`` (``feedback_matrix_ @ coef_.T``): row = source task,
+        column = target task.
     transfer_asymmetry_ : ndarray of shape (n_tasks,)
         Off-diagonal out-sum minus in-sum of ``|task_transfer_|``.
     task_losses_ : ndarray of shape (n_tasks,)
-        Final training loss ``L_t`` of every task (no ``delta_t``).
+        Final training loss ``L_t`` of every task (no ``delta_t``), on the
+        whole training set (recorded by the net's ``"training_losses"`` callback).
     task_reliability_penalty_ : ndarray of shape (n_tasks,)
         ``L_t + delta_t``, the weight that multiplies ``alpha`` on row t of A.
     loss_weights_ : ndarray of shape (n_tasks,)
@@ -480,6 +441,16 @@ class DeepAMTFLRegressor(MultiTaskRegressorMixin, _NeuralRegressorMixin, Regress
     ----------
     .. [1] H. B. Lee, E. Yang and S. J. Hwang, "Deep Asymmetric Multi-task Feature
        Learning", ICML 2018.
+
+    Examples
+    --------
+    >>> from sklearn_mtl import DeepAMTFLRegressor
+    >>> from sklearn_mtl.datasets import make_low_rank_tasks
+    >>> X, y = make_low_rank_tasks(n_tasks=4, n_samples=20, random_state=0)
+    >>> est = DeepAMTFLRegressor(hidden_layer_sizes=(8,), max_epochs=5, batch_size=-1,
+    ...                          random_state=0).fit(X, y)
+    >>> est.coef_.shape, est.feedback_matrix_.shape
+    ((4, 8), (4, 8))
 """)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -500,7 +471,8 @@ class DeepAMTFLRegressor(MultiTaskRegressorMixin, _NeuralRegressorMixin, Regress
         return self._fit(X, y, tasks)
 
 
-class DeepAMTFLClassifier(MultiTaskClassifierMixin, ClassifierMixin, _BaseDeepAMTFL):
+class DeepAMTFLClassifier(MultiTaskClassifierMixin, _NeuralClassifierMixin, ClassifierMixin,
+                          _BaseDeepAMTFL):
     __doc__ = ("""Deep asymmetric multi-task feature learning, classification (Deep-AMTFL).
 
     Two layouts:
@@ -543,49 +515,38 @@ class DeepAMTFLClassifier(MultiTaskClassifierMixin, ClassifierMixin, _BaseDeepAM
     _multi_class_tasks = False
 
     def __init__(self, *, one_vs_rest=False, transfer_sparsity=1.0, transfer_strength=0.01,
-                 sparsity=1e-4, weight_decay=1e-4, sample_size_penalty="auto",
+                 sparsity=1e-4, basis_penalty=1e-4, sample_size_penalty="auto",
                  hidden_layer_sizes=(64,), conv_layers=None, input_shape=None,
                  max_epochs=100, lr=1e-3, batch_size=128, optimizer=torch.optim.Adam,
-                 task_weighting="uniform", callbacks=None, train_split=None,
-                 net_params=None, warm_start=False, verbose=0, device="cpu",
-                 random_state=None, task_column=-1):
+                 callbacks=None, train_split=None, net_params=None, warm_start=False,
+                 verbose=0, device="cpu", random_state=None, task_column=-1):
         super().__init__(
             transfer_sparsity=transfer_sparsity, transfer_strength=transfer_strength,
-            sparsity=sparsity, weight_decay=weight_decay,
+            sparsity=sparsity, basis_penalty=basis_penalty,
             sample_size_penalty=sample_size_penalty, hidden_layer_sizes=hidden_layer_sizes,
             conv_layers=conv_layers, input_shape=input_shape, max_epochs=max_epochs, lr=lr,
-            batch_size=batch_size, optimizer=optimizer, task_weighting=task_weighting,
-            callbacks=callbacks, train_split=train_split, net_params=net_params,
-            warm_start=warm_start, verbose=verbose, device=device,
-            random_state=random_state, task_column=task_column)
+            batch_size=batch_size, optimizer=optimizer, callbacks=callbacks,
+            train_split=train_split, net_params=net_params, warm_start=warm_start,
+            verbose=verbose, device=device, random_state=random_state,
+            task_column=task_column)
         self.one_vs_rest = one_vs_rest
 
     @property
     def _one_vs_rest(self):
         return bool(self.one_vs_rest)
 
-    _y_numeric = False
-
     def _prepare_targets(self, y, task_index, warm):
-        if self._one_vs_rest:
-            from sklearn.utils.multiclass import check_classification_targets
-
-            check_classification_targets(y)
-            classes, codes = np.unique(y, return_inverse=True)
-            if warm and not np.array_equal(classes, self.classes_):
-                raise ValueError("warm_start=True needs the same classes as the first fit")
-            if classes.size < 2:
-                raise ValueError("one_vs_rest=True needs two or more classes in y; got "
-                                 f"{classes.size}.")
-            self.classes_ = classes
-            return codes.astype(np.int64).ravel(), None
-        if warm:
-            old = [c.copy() for c in self.classes_]
-        codes = self._encode_task_labels(y, task_index, max_classes=2)
-        if warm and any(a.shape != b.shape or np.any(a != b)
-                        for a, b in zip(old, self.classes_)):
-            raise ValueError("warm_start=True needs the same classes per task as the first fit")
-        return codes.astype(np.float32), None
+        if not self._one_vs_rest:
+            return super()._prepare_targets(y, task_index, warm)
+        check_classification_targets(y)
+        classes, codes = np.unique(y, return_inverse=True)
+        if warm and not np.array_equal(classes, self.classes_):
+            raise ValueError("warm_start=True needs the same classes as the first fit")
+        if classes.size < 2:
+            raise ValueError("one_vs_rest=True needs two or more classes in y; got "
+                             f"{classes.size}.")
+        self.classes_ = classes
+        return codes.astype(np.int64).ravel(), None
 
     def _check_architecture(self, n_features, n_tasks, output_sizes):
         if self._one_vs_rest and self.task_column is not None:
