@@ -1,12 +1,14 @@
-"""Synthetic multi-task data whose task weights share a low-rank, grouped structure."""
+"""Synthetic multi-task data: low-rank grouped task weights; sparse text-like tasks."""
 
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-__all__ = ["make_low_rank_tasks"]
+__all__ = ["make_low_rank_tasks", "make_sparse_text_tasks"]
 
 
 @validate_params(
@@ -220,3 +222,166 @@ def _check_coef_range(coef_range):
             f"got {coef_range}."
         )
     return low, high
+
+
+#: Exponent of the Zipf law of word frequencies (about 1 in natural language).
+_ZIPF_EXPONENT = 1.1
+
+
+@validate_params(
+    {
+        "n_tasks": [Interval(Integral, 1, None, closed="left")],
+        "n_samples_per_task": [Interval(Integral, 2, None, closed="left"), "array-like"],
+        "n_features": [Interval(Integral, 2, None, closed="left")],
+        "density": [Interval(Real, 0, 1, closed="right")],
+        "n_informative": [Interval(Integral, 1, None, closed="left")],
+        "task_similarity": [Interval(Real, 0, 1, closed="both")],
+        "noise": [Interval(Real, 0, None, closed="left")],
+        "return_sparse": ["boolean"],
+        "return_structure": ["boolean"],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_sparse_text_tasks(
+    n_tasks=4,
+    n_samples_per_task=100,
+    n_features=2000,
+    density=0.01,
+    n_informative=50,
+    task_similarity=0.7,
+    noise=0.2,
+    return_sparse=True,
+    return_structure=False,
+    shuffle=True,
+    random_state=None,
+):
+    """Make binary text-classification tasks on sparse tf-idf-like features.
+
+    Each row is a "document": about ``density * n_features`` distinct words
+    drawn from a vocabulary whose frequencies follow Zipf's law, with counts,
+    turned into sublinear tf-idf features (``log(1 + count)`` times the smoothed
+    inverse document frequency, rows of unit norm: scikit-learn's
+    :class:`~sklearn.feature_extraction.text.TfidfTransformer`), so the
+    features are nonnegative and sparse. Task ``t`` labels a document by the
+    sign of its score ``x . w_t`` against the task's median, with
+
+    ``w_t = sqrt(task_similarity) * w_shared + sqrt(1 - task_similarity) * v_t``
+
+    where ``w_shared`` and each ``v_t`` are sparse: ``n_informative`` words,
+    drawn in proportion to their frequency (so that most documents hold some),
+    with standard normal weights. ``task_similarity=1`` makes every task the
+    same problem (pooling wins); 0 makes them unrelated (per-task models win).
+
+    Parameters
+    ----------
+    n_tasks : int, default=4
+        Number of tasks.
+    n_samples_per_task : int or array-like of shape (n_tasks,), default=100
+        Documents per task: one count for every task, or one count per task.
+    n_features : int, default=2000
+        Vocabulary size.
+    density : float in (0, 1], default=0.01
+        Expected share of nonzero features per row: each document has
+        ``1 + Poisson(density * n_features - 1)`` distinct words (at least one,
+        at most ``n_features``).
+    n_informative : int, default=50
+        Words with a nonzero weight in ``w_shared`` and in each ``v_t``; at most
+        ``n_features``.
+    task_similarity : float in [0, 1], default=0.7
+        Share of each task's weight vector that is shared (see above).
+    noise : float, default=0.2
+        Standard deviation of the Gaussian noise added to each task's scores,
+        relative to the scores' own standard deviation in that task, before
+        thresholding; 0 gives labels that are a deterministic function of the
+        words.
+    return_sparse : bool, default=True
+        Return ``X`` as a CSR matrix; False returns a dense array.
+    return_structure : bool, default=False
+        Also return the true weights.
+    shuffle : bool, default=True
+        Shuffle the rows. Unshuffled rows come task by task, as in School and
+        Landmine, where an unshuffled ``KFold`` holds out whole tasks.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the vocabulary, documents, weights, noise and shuffle.
+
+    Returns
+    -------
+    X : sparse matrix (CSR) or ndarray of shape (n_total, n_features + 1)
+        Long-form data: the tf-idf features, then each row's task
+        (``0 .. n_tasks - 1`` as float) in the last column. Split it with
+        :class:`~sklearn_mtl.model_selection.TaskStratifiedKFold`.
+    y : ndarray of int of shape (n_total,)
+        Labels 0/1, balanced within each task (one half above the median).
+    structure : :class:`~sklearn.utils.Bunch`
+        Only with ``return_structure=True``:
+
+        coef : ndarray of shape (n_tasks, n_features)
+            The weights ``w_t``.
+        shared_coef : ndarray of shape (n_features,)
+            ``w_shared``.
+        word_probability : ndarray of shape (n_features,)
+            Each word's Zipf frequency.
+
+    Examples
+    --------
+    >>> from sklearn_mtl.datasets import make_sparse_text_tasks
+    >>> X, y = make_sparse_text_tasks(n_tasks=3, n_samples_per_task=50,
+    ...                               n_features=500, density=0.02, random_state=0)
+    >>> X.shape, X.format, y.shape
+    ((150, 501), 'csr', (150,))
+    >>> round(X[:, :-1].nnz / (150 * 500), 2), float(y.mean())
+    (0.02, 0.5)
+    """
+    counts = _per_task_counts(n_samples_per_task, n_tasks)
+    if n_informative > n_features:
+        raise ValueError(
+            f"n_informative={n_informative} must not exceed n_features={n_features}."
+        )
+    rng = check_random_state(random_state)
+    rank = rng.permutation(n_features)  # a word's popularity is unrelated to its index
+    probability = 1.0 / (rank + 1.0) ** _ZIPF_EXPONENT
+    probability /= probability.sum()
+
+    def sparse_weights():
+        weights = np.zeros(n_features)
+        words = rng.choice(n_features, size=n_informative, replace=False, p=probability)
+        weights[words] = rng.standard_normal(n_informative)
+        return weights
+
+    shared = sparse_weights()
+    coef = np.array([np.sqrt(task_similarity) * shared
+                     + np.sqrt(1.0 - task_similarity) * sparse_weights()
+                     for _ in range(n_tasks)])
+
+    n_total = int(counts.sum())
+    n_words = np.minimum(1 + rng.poisson(max(density * n_features - 1.0, 0.0), n_total),
+                         n_features)
+    columns = np.concatenate([
+        rng.choice(n_features, size=k, replace=False, p=probability) for k in n_words])
+    rows = np.repeat(np.arange(n_total), n_words)
+    # Repeated words: a geometric count, more repeats for frequent words.
+    word_counts = rng.geometric(1.0 / (1.0 + 50.0 * probability[columns]))
+    documents = sp.csr_matrix((word_counts.astype(np.float64), (rows, columns)),
+                              shape=(n_total, n_features))
+    features = TfidfTransformer(sublinear_tf=True).fit_transform(documents).tocsr()
+
+    task = np.repeat(np.arange(n_tasks), counts)
+    scores = np.asarray(features.multiply(coef[task]).sum(axis=1)).ravel()
+    y = np.empty(n_total, dtype=np.int64)
+    for t in range(n_tasks):
+        mine = task == t
+        spread = scores[mine].std() or 1.0
+        noisy = scores[mine] + noise * spread * rng.standard_normal(mine.sum())
+        y[mine] = noisy > np.median(noisy)
+    X = sp.hstack([features, sp.csr_matrix(task.astype(np.float64)[:, None])],
+                  format="csr")
+    if shuffle:
+        order = rng.permutation(n_total)
+        X, y = X[order], y[order]
+    if not return_sparse:
+        X = X.toarray()
+    if not return_structure:
+        return X, y
+    return X, y, Bunch(coef=coef, shared_coef=shared, word_probability=probability)
