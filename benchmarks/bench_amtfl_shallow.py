@@ -119,7 +119,7 @@ DEFAULT_DATA = REPO.parent / "shared" / "data"
 
 SYN_SEEDS = range(5)
 REAL_SEEDS = range(10)
-FAST = dict(learning_rate=2e-2, max_iter=1000, random_state=0)
+FAST = dict(lr=2e-2, max_iter=1000, random_state=0)
 
 SYN_AMTFL_BASE = dict(n_latent=6, activation="linear", basis_penalty=1e-3,
                       basis_sparsity=1e-3, **FAST)
@@ -127,7 +127,7 @@ SYN_AMTFL_GRID = {"transfer_sparsity": [1.0, 10.0, 100.0],
                   "transfer_strength": [0.1, 1.0], "sparsity": [1e-3, 1e-2, 1e-1]}
 SYN_GOMTL_GRID = {"sparsity": [0.1, 1.0, 10.0, 100.0],
                   "basis_penalty": [0.1, 1.0, 10.0, 100.0]}
-SYN_AMTL_GRID = {"sparsity": [0.01, 0.1, 1.0], "transfer_strength": [0.01, 0.1, 1.0]}
+SYN_AMTL_GRID = {"transfer_sparsity": [0.01, 0.1, 1.0], "transfer_strength": [0.01, 0.1, 1.0]}
 
 # School: mean squared errors are ~100 (exam scores), so mu and lambda are larger
 # than on unit-scale data. The grids were narrowed, for time, by the CV scores on
@@ -137,7 +137,7 @@ SCHOOL_AMTFL = dict(n_latent=10, basis_penalty=1.0, transfer_strength=1.0, **FAS
 SCHOOL_AMTFL_GRID = {"transfer_sparsity": [0.1, 1.0], "sparsity": [10.0, 30.0]}
 SCHOOL_GOMTL_GRID = {"n_latent": [2, 5], "sparsity": [10.0, 100.0],
                      "basis_penalty": [100.0, 1000.0]}
-SCHOOL_AMTL_GRID = {"sparsity": [0.1, 1.0], "transfer_strength": [0.1, 1.0]}
+SCHOOL_AMTL_GRID = {"transfer_sparsity": [0.1, 1.0], "transfer_strength": [0.1, 1.0]}
 
 # Landmine: a logistic loss of ~0.2 (6% positives) and ~100 rows per task; the
 # reconstruction must stay weak (gamma <= 0.1) or it collapses the ReLU features.
@@ -146,7 +146,7 @@ LANDMINE_AMTFL = dict(n_latent=10, transfer_sparsity=1.0, sparsity=1e-2, **FAST)
 LANDMINE_AMTFL_GRID = {"transfer_strength": [0.01, 0.1], "basis_penalty": [0.1, 1.0]}
 LANDMINE_GOMTL_GRID = {"n_latent": [2, 5], "sparsity": [0.1, 1.0],
                        "basis_penalty": [10.0, 100.0]}
-LANDMINE_AMTL_GRID = {"sparsity": [0.1, 1.0], "transfer_strength": [0.01, 0.1, 1.0]}
+LANDMINE_AMTL_GRID = {"transfer_sparsity": [0.1, 1.0], "transfer_strength": [0.01, 0.1, 1.0]}
 
 REFERENCE_SCHOOL = {"STL": 10.16, "GoMTL": 9.87, "AMTL": 10.13, "AMTFL": 9.89}
 

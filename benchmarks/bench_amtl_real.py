@@ -12,7 +12,7 @@ School
     139 schools = 139 regression tasks. Split ``seed`` in 0..9: ``train_test_split(
     test_size=0.25, stratify=task, random_state=seed)``, i.e. 75/25 within every task.
     Features standardised on the training part (``TaskAwareScaler``, inside the
-    Pipeline so that each CV fold re-fits it). AMTL's (transfer_strength, sparsity)
+    Pipeline so that each CV fold re-fits it). AMTL's (transfer_strength, transfer_sparsity)
     chosen by ``GridSearchCV`` over ``SCHOOL_GRID``, 3 folds ``StratifiedKFold(3,
     shuffle=True, random_state=seed)`` stratified by task, "neg_mean_squared_error".
     Baselines on the same standardised features: STL = one ``RidgeCV`` per task;
@@ -88,13 +88,13 @@ SEEDS = range(10)
 # transfer off.
 SCHOOL_GRID = {
     "amtlregressor__transfer_strength": [0.3, 1.0],
-    "amtlregressor__sparsity": [1.0, 3.0],
+    "amtlregressor__transfer_sparsity": [1.0, 3.0],
 }
 # Landmine: the best were (0.1, 3) (CV AUC 0.721), (0.1, 10) (0.707), (0.1, 1) (0.698),
 # (0.01, 1) (0.686); the other points scored 0.638-0.680.
 LANDMINE_GRID = {
     "amtlclassifier__transfer_strength": [0.01, 0.1, 1.0],
-    "amtlclassifier__sparsity": [1.0, 3.0],
+    "amtlclassifier__transfer_sparsity": [1.0, 3.0],
 }
 
 REFERENCE_SCHOOL_RMSE = {"AMTL": 10.13, "STL": 10.16, "GoMTL": 9.87}
@@ -170,7 +170,7 @@ def run_school(data):
             ev[name].append(1 - mse / np.var(y_test))
         best, fitted = amtl.best_params_, amtl.best_estimator_[-1]
         print(f"{seed:>4} {best['amtlregressor__transfer_strength']:>5g} "
-              f"{best['amtlregressor__sparsity']:>5g} "
+              f"{best['amtlregressor__transfer_sparsity']:>5g} "
               f"{fitted.outgoing_transfer_.mean():>5.2f} {fitted.n_iter_:>3} | "
               + _row([rmse[n][-1] for n in names], 11, ".4f") + " | "
               + _row([ev[n][-1] for n in names], 9, ".4f")
@@ -231,7 +231,7 @@ def run_landmine(data):
                                       y_test))
         best, fitted = amtl.best_params_, amtl.best_estimator_[-1]
         print(f"{seed:>4} {best['amtlclassifier__transfer_strength']:>5g} "
-              f"{best['amtlclassifier__sparsity']:>5g} "
+              f"{best['amtlclassifier__transfer_sparsity']:>5g} "
               f"{fitted.outgoing_transfer_.mean():>5.2f} {fitted.n_iter_:>3} | "
               + _row([auc[n][-1] for n in names], 11, ".4f")
               + f" | {time.perf_counter() - start:.0f}s")
@@ -246,9 +246,9 @@ def run_landmine(data):
 
 
 WIDE_SCHOOL_GRID = {"amtlregressor__transfer_strength": [0.03, 0.1, 0.3, 1.0, 3.0],
-                    "amtlregressor__sparsity": [0.03, 0.1, 0.3, 1.0, 3.0, 10.0]}
+                    "amtlregressor__transfer_sparsity": [0.03, 0.1, 0.3, 1.0, 3.0, 10.0]}
 WIDE_LANDMINE_GRID = {"amtlclassifier__transfer_strength": [0.001, 0.01, 0.1, 1.0, 3.0],
-                      "amtlclassifier__sparsity": [0.03, 0.1, 0.3, 1.0, 3.0, 10.0]}
+                      "amtlclassifier__transfer_sparsity": [0.03, 0.1, 0.3, 1.0, 3.0, 10.0]}
 
 
 def narrow_grids(data):

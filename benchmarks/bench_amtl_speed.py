@@ -128,7 +128,7 @@ def main():
             reliable[T] = truth.reliable
             coef = torch.as_tensor(fitted.coef_, dtype=DTYPE)
             losses = torch.as_tensor(fitted.task_losses_, dtype=DTYPE)
-            mu, lam = fitted.sparsity, fitted.transfer_strength
+            mu, lam = fitted.transfer_sparsity, fitted.transfer_strength
             batched_s, B_batched = median_time(
                 lambda: transfer_step(coef, losses, mu, lam, max_iter=5000,
                                       tol=1e-10).numpy(), repeats)

@@ -16,7 +16,7 @@ Rows:
   regularised MTL ``w_t = w_0 + v_t``, penalty by GCV; ``GoMTL``: ``n_latent=6``
   (the twins' true rank), other defaults. The last two are the symmetric baselines.
 - ``AMTL lam=.., mu=..``: the grid lambda (``transfer_strength``) in {0.1, 0.3, 1, 3}
-  x mu (``sparsity``) in {1, 3, 10, 30}, from the single-task start (the default
+  x mu (``transfer_sparsity``) in {1, 3, 10, 30}, from the single-task start (the default
   ``init_penalty="auto"``: per-task ridge, each penalty by GCV) and, marked
   ``[ridge start]``, from per-task ridge with penalty lambda (``init_penalty=lambda``:
   the W-step at B = 0).
@@ -60,7 +60,7 @@ from test_amtl import (  # noqa: E402  (the acceptance tests' data and baselines
 
 SELECTION, HELD_OUT = range(5), range(5, 10)
 LAMBDAS, MUS = (0.1, 0.3, 1.0, 3.0), (1.0, 3.0, 10.0, 30.0)
-CV_GRID = {"transfer_strength": [0.1, 0.3, 1.0], "sparsity": [1.0, 3.0, 10.0]}
+CV_GRID = {"transfer_strength": [0.1, 0.3, 1.0], "transfer_sparsity": [1.0, 3.0, 10.0]}
 
 
 def mean_task_r2(estimator, X, y):
@@ -85,7 +85,7 @@ def fit_rows(setting, seed):
     for lam in LAMBDAS:
         for mu in MUS:
             for start, init in [("", {}), (" [ridge start]", {"init_penalty": lam})]:
-                est = AMTLRegressor(transfer_strength=lam, sparsity=mu, **init).fit(X, y)
+                est = AMTLRegressor(transfer_strength=lam, transfer_sparsity=mu, **init).fit(X, y)
                 record(f"AMTL lam={lam:g} mu={mu:g}{start}", est.coef_, est.intercept_)
     for label, scoring in [("AMTL CV(mse)", "neg_mean_squared_error"),
                            ("AMTL CV(task r2)", mean_task_r2)]:
@@ -93,7 +93,7 @@ def fit_rows(setting, seed):
                               cv=KFold(3, shuffle=True, random_state=0)).fit(X, y)
         record(label, search.best_estimator_.coef_, search.best_estimator_.intercept_)
         picks[label] = (search.best_params_["transfer_strength"],
-                        search.best_params_["sparsity"])
+                        search.best_params_["transfer_sparsity"])
     return rows, picks
 
 

@@ -12,10 +12,19 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 import torch
+from scipy.special import expit
+from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
 
-from ._base import LinearMultiTaskBase, LinearMultiTaskClassifier, LinearMultiTaskRegressor
+from ._base import (
+    _SPARSE_FORMATS,
+    LinearMultiTaskBase,
+    LinearMultiTaskClassifier,
+    LinearMultiTaskRegressor,
+)
 from ._solvers import DTYPE, logistic_loss, resolve_device, soft_threshold
 
 __all__ = [
@@ -137,17 +146,21 @@ class _ShallowAMTFLNet(torch.nn.Module):
     def features(self, x):
         return _ACTIVATIONS[self.activation](x @ self.basis + self.basis_bias)
 
-    def forward(self, x, task_index):
+    def forward(self, x, task_index=None):
         """Each row's own-task output, the features and their reconstruction.
 
         ``F A = Z (S A) + b_S A``, so the reconstruction goes through the
         ``k x k`` matrix ``S A`` and the ``N x T`` matrix of all task outputs is
         never formed: a step costs ``O(N k (d + k))`` whatever the number of
-        tasks.
+        tasks. With ``task_index=None`` (one-vs-rest: every row is labelled for
+        every task) the first output is that ``N x T`` matrix instead.
         """
         features = self.features(x)
-        own = ((features * self.heads.T[task_index]).sum(1)
-               + self.head_bias[task_index])
+        if task_index is None:
+            own = features @ self.heads + self.head_bias
+        else:
+            own = ((features * self.heads.T[task_index]).sum(1)
+                   + self.head_bias[task_index])
         reconstruction = _ACTIVATIONS[self.activation](
             features @ (self.heads @ self.feedback)
             + (self.head_bias @ self.feedback + self.feedback_bias))
@@ -159,14 +172,16 @@ def _squared_errors(own_outputs, y):
 
 
 def _logistic_losses(own_outputs, y):
-    return logistic_loss(own_outputs[:, None], y[:, None], torch.ones_like(y[:, None]))
+    # Elementwise (any shape): the summand of ``_solvers.logistic_loss``.
+    return logistic_loss(own_outputs[..., None], y[..., None],
+                         torch.ones_like(y[..., None]))
 
 
-def _adam_two_phase(parameters, objective, prox, *, learning_rate, max_iter, tol,
+def _adam_two_phase(parameters, objective, prox, *, lr, max_iter, tol,
                     n_iter_no_change):
     """Full-batch Adam with the authors' two learning rates, stopped on a plateau.
 
-    The authors' code runs Adam at the learning rate for the first half of
+    The authors' code runs Adam at the learning rate ``lr`` for the first half of
     training and at a tenth of it for the second. Here the drop comes at half of
     ``max_iter`` or at the first plateau (``n_iter_no_change`` steps that do not
     lower the best objective by ``tol`` relative), whichever is first, and a
@@ -196,9 +211,10 @@ def _adam_two_phase(parameters, objective, prox, *, learning_rate, max_iter, tol
         Number of steps run.
     """
     # The fused kernel (one per step, not one per tensor and operation) exists
-    # on CPU and CUDA only.
+    # on CPU and CUDA only, on CPU since torch 2.4 (pytorch/pytorch#123074):
+    # hence pyproject's torch>=2.4 (only 2.13 is tested here).
     fused = parameters[0].device.type in ("cpu", "cuda")
-    optimizer = torch.optim.Adam(parameters, lr=learning_rate, fused=fused)
+    optimizer = torch.optim.Adam(parameters, lr=lr, fused=fused)
 
     def step(parameter):
         group, state = optimizer.param_groups[0], optimizer.state[parameter]
@@ -223,7 +239,7 @@ def _adam_two_phase(parameters, objective, prox, *, learning_rate, max_iter, tol
         if phase == 0 and (plateau or n_iter >= max_iter // 2):
             phase, stalled = 1, 0
             for group in optimizer.param_groups:
-                group["lr"] = learning_rate / 10.0
+                group["lr"] = lr / 10.0
         elif phase == 1 and plateau:
             break
     return path, n_iter
@@ -242,7 +258,7 @@ class _BaseAMTFL(LinearMultiTaskBase):
         "sample_size_penalty": [Interval(Real, 0, None, closed="left")],
         "activation": [StrOptions(set(_ACTIVATIONS))],
         "l1_method": [StrOptions({"subgradient", "proximal"})],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -263,7 +279,7 @@ class _BaseAMTFL(LinearMultiTaskBase):
         sample_size_penalty=0.0,
         activation="relu",
         l1_method="subgradient",
-        learning_rate=1e-2,
+        lr=1e-2,
         max_iter=2000,
         tol=1e-4,
         n_iter_no_change=50,
@@ -280,7 +296,7 @@ class _BaseAMTFL(LinearMultiTaskBase):
         self.sample_size_penalty = sample_size_penalty
         self.activation = activation
         self.l1_method = l1_method
-        self.learning_rate = learning_rate
+        self.lr = lr
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -289,10 +305,18 @@ class _BaseAMTFL(LinearMultiTaskBase):
         self.task_column = task_column
 
     def _objective_terms(self, net, x, y, task_index, inverse_counts, size_terms):
-        """The task losses (delta included) and the autoencoder term at ``net``."""
+        """The task losses (delta included) and the autoencoder term at ``net``.
+
+        ``task_index=None`` is the one-vs-rest layout: ``y`` holds 0/1 targets of
+        shape ``(N, T)`` and every task's loss is over all rows.
+        """
         own, features, reconstruction = net(x, task_index)
-        per_row = self._row_losses(own, y)
-        task_losses = torch.zeros_like(inverse_counts).index_add_(0, task_index, per_row)
+        if task_index is None:
+            task_losses = self._row_losses(own.T, y.T).sum(1)
+        else:
+            per_row = self._row_losses(own, y)
+            task_losses = torch.zeros_like(inverse_counts).index_add_(0, task_index,
+                                                                      per_row)
         task_losses = task_losses * inverse_counts
         if self.sample_size_penalty:
             task_losses = task_losses + size_terms
@@ -316,20 +340,33 @@ class _BaseAMTFL(LinearMultiTaskBase):
         return value
 
     def _fit(self, features, task_index, y):
-        n_tasks = len(self.tasks_)
+        """Train on long-form rows, or, with ``task_index=None``, on one-vs-rest
+        data: ``y`` the class index of each row, one task per class."""
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
         x = _as_tensor(features, device)
-        y_t = _as_tensor(y, device)
-        tasks_t = torch.as_tensor(task_index, dtype=torch.int64, device=device)
-        counts_np = np.bincount(task_index, minlength=n_tasks).astype(np.float64)
+        if task_index is None:
+            # Every row is labelled for every task; N_t (the sample-size term's)
+            # is the number of rows of class t, and each loss is a mean over all N.
+            n_tasks = len(self.classes_)
+            counts_np = np.bincount(y, minlength=n_tasks).astype(np.float64)
+            targets = np.eye(n_tasks)[y]
+            y_t, tasks_t = _as_tensor(targets, device), None
+            inverse_counts = torch.full((n_tasks,), 1.0 / y.size, dtype=DTYPE,
+                                        device=device)
+            head_bias = np.log(counts_np / (y.size - counts_np))
+        else:
+            n_tasks = len(self.tasks_)
+            counts_np = np.bincount(task_index, minlength=n_tasks).astype(np.float64)
+            y_t = _as_tensor(y, device)
+            tasks_t = torch.as_tensor(task_index, dtype=torch.int64, device=device)
+            inverse_counts = 1.0 / _as_tensor(counts_np, device)
+            head_bias = self._initial_head_bias(task_index, y, counts_np)
         counts = _as_tensor(counts_np, device)
         size_terms = sample_size_terms(counts, self.sample_size_penalty)
-        inverse_counts = 1.0 / counts
 
         net = _ShallowAMTFLNet.initialise(
-            x.shape[1], self.n_latent, n_tasks, self.activation, rng,
-            self._initial_head_bias(task_index, y, counts_np), device)
+            x.shape[1], self.n_latent, n_tasks, self.activation, rng, head_bias, device)
         proximal = self.l1_method == "proximal"
 
         def terms():
@@ -357,7 +394,7 @@ class _BaseAMTFL(LinearMultiTaskBase):
 
         path, self.n_iter_ = _adam_two_phase(
             list(net.parameters()), objective, prox if proximal else None,
-            learning_rate=self.learning_rate, max_iter=self.max_iter, tol=self.tol,
+            lr=self.lr, max_iter=self.max_iter, tol=self.tol,
             n_iter_no_change=self.n_iter_no_change)
         with torch.no_grad():
             reliability, reconstruction = terms()
@@ -469,9 +506,9 @@ _COMMON_DOC = """
         on row ``t`` of ``A`` and ``step * basis_sparsity`` on ``L``, with
         ``step`` Adam's per-coordinate step size ``lr / (sqrt(v_hat) + eps)``;
         this gives exact zeros.
-    learning_rate : float, default=1e-2
-        Adam's learning rate; it drops tenfold at half of ``max_iter`` or at the
-        first plateau.
+    lr : float, default=1e-2
+        Adam's learning rate (the name the neural estimators and skorch use);
+        it drops tenfold at half of ``max_iter`` or at the first plateau.
     max_iter : int, default=2000
         Maximum number of full-batch Adam steps.
     tol : float, default=1e-4
@@ -657,15 +694,37 @@ class AMTFLClassifier(LinearMultiTaskClassifier, _BaseAMTFL):
     Every task is a binary problem with its own pair of labels (``classes_[t]``)
     and a logistic head on features shared by all tasks; the features are
     reconstructed from the tasks' outputs through a feedback matrix whose rows
-    are penalised in proportion to each task's loss. A task with more than two
-    classes is rejected: as in the paper, make one one-vs-all task per class
-    (:func:`~sklearn_mtl.utils.to_long_form`).
+    are penalised in proportion to each task's loss. Two layouts:
+
+    - ``one_vs_rest=False`` (default): long-form multi-task data, the task of
+      each row in the task column; every task is binary, ``L_t`` is the mean
+      logistic loss over task t's rows and ``N_t`` their number. A task with
+      more than two classes is rejected.
+    - ``one_vs_rest=True`` (the paper's shallow MNIST, AWA and Room setting):
+      ``X`` holds only features (``task_column=None``) and ``y`` one multi-class
+      label; task t is "is it class t?", every row is labelled for every task,
+      the features of a row are computed once, ``L_t`` is the mean over all
+      rows of output t's binary logistic loss, ``N_t`` (in the sample-size term
+      :math:`\\delta / \\sqrt{N_t}`) is the number of rows of class t, and the
+      prediction is the class of the largest output. ``classes_`` is then one
+      array, and the per-task fitted arrays (``coef_``, ``feedback_matrix_``,
+      ``n_task_samples_``...) follow its order. The same layout as
+      :class:`~sklearn_mtl.DeepAMTFLClassifier`'s ``one_vs_rest``.
 """
         + _COMMON_DOC.replace(
             "    tasks_ : ndarray",
-            "    classes_ : list of ndarray of shape (2,)\n"
-            "        The two labels of each task; the second is the positive class.\n"
+            "    classes_ : ndarray, or list of ndarray of shape (2,)\n"
+            "        The two labels of each task, the second the positive class (one\n"
+            "        array when all tasks share them); with ``one_vs_rest=True`` the\n"
+            "        classes of ``y``, one task each.\n"
             "    tasks_ : ndarray",
+        ).replace(
+            "    random_state : int, RandomState instance or None, default=None\n"
+            "        Seeds the initialisation;",
+            "    one_vs_rest : bool, default=False\n"
+            "        The one-vs-rest layout (see above).\n"
+            "    random_state : int, RandomState instance or None, default=None\n"
+            "        Seeds the initialisation;",
         )
         + """
     See Also
@@ -684,6 +743,149 @@ class AMTFLClassifier(LinearMultiTaskClassifier, _BaseAMTFL):
     (2, 2)
     """
     )
+
+    _parameter_constraints = {
+        **_BaseAMTFL._parameter_constraints,
+        "one_vs_rest": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        n_latent=10,
+        *,
+        one_vs_rest=False,
+        transfer_sparsity=1.0,
+        transfer_strength=1.0,
+        sparsity=1e-3,
+        basis_penalty=1e-3,
+        basis_sparsity=0.0,
+        sample_size_penalty=0.0,
+        activation="relu",
+        l1_method="subgradient",
+        lr=1e-2,
+        max_iter=2000,
+        tol=1e-4,
+        n_iter_no_change=50,
+        random_state=None,
+        device="cpu",
+        task_column=-1,
+    ):
+        super().__init__(
+            n_latent, transfer_sparsity=transfer_sparsity,
+            transfer_strength=transfer_strength, sparsity=sparsity,
+            basis_penalty=basis_penalty, basis_sparsity=basis_sparsity,
+            sample_size_penalty=sample_size_penalty, activation=activation,
+            l1_method=l1_method, lr=lr, max_iter=max_iter, tol=tol,
+            n_iter_no_change=n_iter_no_change, random_state=random_state,
+            device=device, task_column=task_column)
+        self.one_vs_rest = one_vs_rest
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, tasks=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            Long-form features with the task column (see ``task_column``), or
+            features only with ``one_vs_rest=True``.
+        y : array-like of shape (n_samples,)
+            Binary labels per task, or one multi-class label (``one_vs_rest``).
+        tasks : array-like of shape (n_samples,), default=None
+            Each row's task, when ``X`` holds only features (not with
+            ``one_vs_rest=True``, where the tasks are the classes).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        if not self.one_vs_rest:
+            return super().fit(X, y, tasks)
+        if tasks is not None:
+            raise ValueError("one_vs_rest=True takes no tasks=: the tasks are the classes")
+        if self.task_column is not None:
+            raise ValueError(
+                "one_vs_rest=True reads X as features only and y as one multi-class "
+                "label (the tasks are the classes): set task_column=None; got "
+                f"task_column={self.task_column!r}"
+            )
+        features, _, y = self._validate_task_data(
+            X, y, None, reset=True, accept_sparse=_SPARSE_FORMATS)
+        check_classification_targets(y)
+        classes, codes = np.unique(y, return_inverse=True)
+        if classes.size < 2:
+            raise ValueError("one_vs_rest=True needs two or more classes in y; got "
+                             f"{classes.size}.")
+        self.classes_ = classes
+        self.task_classes_ = None
+        return self._fit(features, None, codes.ravel())
+
+    def _class_scores(self, X, tasks):
+        """One-vs-rest: every class's output on every row, shape (n, n_classes)."""
+        features, _ = self._validated_features(X, tasks)
+        return self._head_inputs(features) @ self.coef_.T + self.intercept_
+
+    def decision_function(self, X, tasks=None):
+        """Log-odds of each row's positive class (``classes_[t][1]``), shape
+        ``(n,)``; with ``one_vs_rest=True`` every class's, ``(n, n_classes)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+        tasks : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        if self.one_vs_rest:
+            return self._class_scores(X, tasks)
+        return super().decision_function(X, tasks)
+
+    def predict_proba(self, X, tasks=None):
+        """Probabilities of each row's two labels, or, with ``one_vs_rest=True``,
+        the per-class sigmoids normalised to sum to 1 (a score, as in
+        scikit-learn's ``OneVsRestClassifier``, not calibrated).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+        tasks : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, 2) or (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        if not self.one_vs_rest:
+            return super().predict_proba(X, tasks)
+        positive = expit(self._class_scores(X, tasks))
+        return positive / positive.sum(axis=1, keepdims=True)
+
+    def predict(self, X, tasks=None):
+        """Each row's label from its task's two classes, or, with
+        ``one_vs_rest=True``, the class of the largest output.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+        tasks : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        if not self.one_vs_rest:
+            return super().predict(X, tasks)
+        return self.classes_[self._class_scores(X, tasks).argmax(1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = bool(self.one_vs_rest)
+        return tags
 
     @staticmethod
     def _row_losses(own_outputs, y):

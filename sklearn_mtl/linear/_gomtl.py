@@ -13,13 +13,14 @@ from ..metrics import sharing_strength, sharing_strength_cosine, task_similarity
 from ._base import LinearMultiTaskBase, LinearMultiTaskClassifier, LinearMultiTaskRegressor
 from ._solvers import (
     DTYPE,
+    LOGISTIC_START_PENALTY,
     TaskBlocks,
     alternate,
     logistic_loss,
     logistic_per_task,
     proximal_gradient,
     resolve_device,
-    ridge_per_task,
+    ridge_start,
 )
 
 __all__ = ["GoMTLRegressor", "GoMTLClassifier"]
@@ -36,8 +37,31 @@ _NEWTON_MAX_SIZE = 2048
 _CODE_STEP_MAX_ITER = 100
 
 
+# Iteration cap of the L-step when ``basis_sparsity`` makes it an l1 problem (FISTA,
+# warm-started from the current L, so later alternations continue it).
+_BASIS_STEP_MAX_ITER = 200
+
+
 def _top_eigenvalue(matrices):
     return torch.linalg.eigvalsh(matrices)[..., -1]
+
+
+def _kronecker_hessian(codes, grams):
+    """``sum_t (s_t s_t^T) kron G_t``, the (dk x dk) curvature of the L-step.
+
+    vec stacks the columns of L: index ``j * d + i`` holds ``L[i, j]``.
+    """
+    (_, k), d = codes.shape, grams.shape[-1]
+    return torch.einsum("tj,tl,tim->jilm", codes, codes, grams).reshape(k * d, k * d)
+
+
+def _sparse_basis_step(smooth, basis, lipschitz, basis_sparsity):
+    """The L-step with ``basis_sparsity |L|_1``: monotone FISTA on vec(L)."""
+    d, k = basis.shape
+    start = basis.T.reshape(1, k * d)
+    solution = proximal_gradient(smooth, start, lipschitz.reshape(1), basis_sparsity,
+                                 max_iter=_BASIS_STEP_MAX_ITER)
+    return solution.reshape(k, d).T
 
 
 class _SquaredLoss:
@@ -47,9 +71,10 @@ class _SquaredLoss:
         self.x_mean, self.y_mean = blocks.centre()
         self.gram, self.cross = blocks.gram(), blocks.cross()
         self.y_norm = (blocks.y**2).sum(1)
+        self.counts = blocks.counts
 
-    def single_task_weights(self, alpha):
-        return ridge_per_task(self.gram, self.cross, alpha), None
+    def single_task_weights(self, penalty):
+        return ridge_start(self.gram, self.cross, self.y_norm, self.counts, penalty), None
 
     def loss(self, weights, intercepts):
         quadratic = torch.einsum("td,tde,te->t", weights, self.gram, weights)
@@ -68,13 +93,20 @@ class _SquaredLoss:
         return proximal_gradient(smooth, codes, 2 * _top_eigenvalue(A), sparsity,
                                  max_iter=_CODE_STEP_MAX_ITER), None
 
-    def basis_step(self, basis, codes, intercepts, basis_penalty):
+    def basis_step(self, basis, codes, intercepts, basis_penalty, basis_sparsity=0.0):
         # Closed form: (lambda I + sum_t (s_t s_t^T) kron G_t) vec(L) = sum_t s_t kron b_t,
         # with vec stacking the columns of L (index j * d + i holds L[i, j]).
         d, k = basis.shape
-        hessian = torch.einsum("tj,tl,tim->jilm", codes, codes, self.gram)
-        hessian = hessian.reshape(k * d, k * d)
+        hessian = _kronecker_hessian(codes, self.gram)
         rhs = torch.einsum("tj,ti->ji", codes, self.cross).reshape(k * d)
+        if basis_sparsity > 0:
+            def smooth(v):
+                hv = v @ hessian
+                return ((v * hv).sum(1) - 2 * (v @ rhs) + basis_penalty * (v**2).sum(1),
+                        2 * (hv - rhs) + 2 * basis_penalty * v)
+
+            lipschitz = 2 * (torch.linalg.eigvalsh(hessian)[-1] + basis_penalty)
+            return _sparse_basis_step(smooth, basis, lipschitz, basis_sparsity)
         if basis_penalty > 0:
             hessian = hessian + basis_penalty * torch.eye(k * d, dtype=DTYPE,
                                                           device=basis.device)
@@ -126,8 +158,11 @@ class _LogisticLoss:
                     p.copy_(s)
         return [p.detach() for p in parameters]
 
-    def single_task_weights(self, alpha):
-        return logistic_per_task(self.blocks.X, self.blocks.y, self.blocks.mask, alpha)
+    def single_task_weights(self, penalty):
+        # The penalty is on the mean loss, as in AMTL; the solver sums the loss.
+        penalty = LOGISTIC_START_PENALTY if penalty == "auto" else float(penalty)
+        return logistic_per_task(self.blocks.X, self.blocks.y, self.blocks.mask,
+                                 penalty * self.blocks.counts)
 
     def code_step(self, basis, codes, intercepts, sparsity):
         # For fixed L: an l1-regularised logistic regression per task on the
@@ -150,8 +185,31 @@ class _LogisticLoss:
                                      max_iter=_CODE_STEP_MAX_ITER)
         return solution[:, :-1], solution[:, -1]
 
-    def basis_step(self, basis, codes, intercepts, basis_penalty):
+    def basis_step(self, basis, codes, intercepts, basis_penalty, basis_sparsity=0.0):
         d, k = basis.shape
+        if basis_sparsity > 0:
+            X, y, mask = self.blocks.X, self.blocks.y, self.blocks.mask
+
+            def smooth(v):
+                L = v.reshape(k, d).T
+                scores = self._scores(codes @ L.T, intercepts)
+                residual = (torch.sigmoid(scores) - y) * mask
+                gradient = (torch.einsum("tnd,tn,tk->dk", X, residual, codes)
+                            + 2 * basis_penalty * L)
+                value = (logistic_loss(scores, y, mask).sum()
+                         + basis_penalty * (L**2).sum())
+                return value.reshape(1), gradient.T.reshape(1, k * d)
+
+            # The logistic curvature is at most 1/4: bound by the squared loss's
+            # Kronecker Hessian, or, when that is too large to form, by the sum
+            # of its blocks' top eigenvalues.
+            grams = X.transpose(1, 2) @ X
+            if d * k > _NEWTON_MAX_SIZE:
+                top = ((codes**2).sum(1) * _top_eigenvalue(grams)).sum()
+            else:
+                top = torch.linalg.eigvalsh(_kronecker_hessian(codes, grams))[-1]
+            lipschitz = 0.25 * top + 2 * basis_penalty
+            return _sparse_basis_step(smooth, basis, lipschitz, basis_sparsity)
         if d * k > _NEWTON_MAX_SIZE:
             # L-BFGS flattens gradients with view(), so optimise the contiguous L^T.
             basis_t = basis.T.contiguous().requires_grad_(True)
@@ -178,9 +236,7 @@ class _LogisticLoss:
             residual, curvature = (p - y) * mask, p * (1 - p) * mask
             gradient = torch.einsum("tnd,tn,tk->dk", X, residual, codes) + 2 * basis_penalty * basis
             weighted_gram = torch.einsum("tnd,tn,tne->tde", X, curvature, X)
-            # Same Kronecker layout as the squared loss: index j * d + i is L[i, j].
-            hessian = torch.einsum("tj,tl,tim->jilm", codes, codes, weighted_gram)
-            hessian = hessian.reshape(k * d, k * d) + 2 * basis_penalty * eye
+            hessian = _kronecker_hessian(codes, weighted_gram) + 2 * basis_penalty * eye
             gradient_vec = gradient.T.reshape(k * d)
             direction = -torch.linalg.solve(hessian + 1e-12 * eye, gradient_vec)
             decrease = float(gradient_vec @ direction)
@@ -209,8 +265,9 @@ class _BaseGoMTL(LinearMultiTaskBase):
         "n_latent": [Interval(Integral, 1, None, closed="left"), None],
         "sparsity": [Interval(Real, 0, None, closed="left")],
         "basis_penalty": [Interval(Real, 0, None, closed="left")],
-        "init": [StrOptions({"stl_svd", "random"})],
-        "stl_alpha": [Interval(Real, 0, None, closed="neither")],
+        "basis_sparsity": [Interval(Real, 0, None, closed="left")],
+        "init": [StrOptions({"stl", "random"})],
+        "init_penalty": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
@@ -224,8 +281,9 @@ class _BaseGoMTL(LinearMultiTaskBase):
         *,
         sparsity=1.0,
         basis_penalty=1.0,
-        init="stl_svd",
-        stl_alpha=1.0,
+        basis_sparsity=0.0,
+        init="stl",
+        init_penalty="auto",
         max_iter=1000,
         tol=1e-5,
         random_state=None,
@@ -235,8 +293,9 @@ class _BaseGoMTL(LinearMultiTaskBase):
         self.n_latent = n_latent
         self.sparsity = sparsity
         self.basis_penalty = basis_penalty
+        self.basis_sparsity = basis_sparsity
         self.init = init
-        self.stl_alpha = stl_alpha
+        self.init_penalty = init_penalty
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
@@ -244,14 +303,8 @@ class _BaseGoMTL(LinearMultiTaskBase):
         self.task_column = task_column
 
     def _resolve_n_latent(self, n_tasks, n_features):
-        limit = min(n_tasks, n_features)
         if self.n_latent is None:
-            return min(5, limit)
-        if self.n_latent > limit:
-            raise ValueError(
-                f"n_latent={self.n_latent} is larger than allowed: it can be at most "
-                f"min(n_tasks, n_features) = min({n_tasks}, {n_features}) = {limit}."
-            )
+            return min(5, n_tasks, n_features)
         return self.n_latent
 
     def _initial_basis(self, loss, n_latent, n_features, rng, device):
@@ -260,9 +313,20 @@ class _BaseGoMTL(LinearMultiTaskBase):
             return torch.as_tensor(basis, dtype=DTYPE, device=device)
         # The paper's start: single-task models, stacked, and their top-k left
         # singular vectors scaled by the singular values (L = U_k Sigma_k).
-        weights, _ = loss.single_task_weights(self.stl_alpha)
+        weights, _ = loss.single_task_weights(self.init_penalty)
         U, sigma, _ = torch.linalg.svd(weights.T, full_matrices=False)
-        return U[:, :n_latent] * sigma[:n_latent]
+        basis = U[:, :n_latent] * sigma[:n_latent]
+        n_pad = n_latent - basis.shape[1]
+        if n_pad > 0:
+            # k > min(d, T): W0 has fewer singular vectors than bases, so the
+            # remaining columns start small and random (spec: "pad L with small
+            # random columns"), 1% of the largest singular value (the smallest
+            # may be near zero when W0 is rank-deficient).
+            scale = 0.01 * float(sigma[0]) if float(sigma[0]) > 0 else 0.01
+            padding = rng.standard_normal((n_features, n_pad)) * scale / np.sqrt(n_features)
+            basis = torch.cat([basis, torch.as_tensor(padding, dtype=DTYPE,
+                                                      device=basis.device)], dim=1)
+        return basis
 
     def _fit(self, features, task_index, y):
         n_tasks, n_features = len(self.tasks_), features.shape[1]
@@ -283,6 +347,7 @@ class _BaseGoMTL(LinearMultiTaskBase):
                 loss.loss(weights, state["intercepts"])
                 + self.sparsity * state["codes"].abs().sum()
                 + self.basis_penalty * (state["basis"] ** 2).sum()
+                + self.basis_sparsity * state["basis"].abs().sum()
             )
 
         def code_step():
@@ -295,22 +360,34 @@ class _BaseGoMTL(LinearMultiTaskBase):
 
         def basis_step():
             state["basis"] = loss.basis_step(
-                state["basis"], state["codes"], state["intercepts"], self.basis_penalty
+                state["basis"], state["codes"], state["intercepts"], self.basis_penalty,
+                self.basis_sparsity,
             )
 
         def rescale_step():
             # W = L S is unchanged by L[:, j] * c_j, S[j] / c_j; the c_j that minimise
-            # lambda c^2 |L_j|^2 + mu |S_j|_1 / c solve c^3 = mu |S_j|_1 / (2 lambda |L_j|^2).
+            # a c^2 + b c + m / c, with a = lambda |L_j|^2, b = lambda_1 |L_j|_1 and
+            # m = mu |S_j|_1, solve 2 a c^3 + b c^2 = m (c^3 = m / 2a when b = 0).
             # An exact minimisation over this block, so the objective cannot rise;
             # it removes the slow drift of scale between the two factors.
-            if self.sparsity == 0 or self.basis_penalty == 0:
+            if self.sparsity == 0 or (self.basis_penalty == 0
+                                      and self.basis_sparsity == 0):
                 return
-            column_norm = (state["basis"] ** 2).sum(0)
-            code_norm = state["codes"].abs().sum(0)
-            used = (column_norm > 0) & (code_norm > 0)
-            scale = torch.ones_like(column_norm)
-            scale[used] = (self.sparsity * code_norm[used]
-                           / (2 * self.basis_penalty * column_norm[used])) ** (1 / 3)
+            a = self.basis_penalty * (state["basis"] ** 2).sum(0)
+            b = self.basis_sparsity * state["basis"].abs().sum(0)
+            m = self.sparsity * state["codes"].abs().sum(0)
+            used = (a + b > 0) & (m > 0)
+            a, b, m = a[used], b[used], m[used]
+            # Newton from the right of the root: the cubic is convex and
+            # increasing on c > 0, so the iterates fall monotonically onto it.
+            tiny = torch.finfo(DTYPE).tiny
+            c = torch.maximum(
+                torch.where(a > 0, (m / (2 * a).clamp(min=tiny)) ** (1 / 3), 0.0),
+                torch.where(b > 0, (m / b.clamp(min=tiny)) ** 0.5, 0.0))
+            for _ in range(50 if self.basis_sparsity else 0):
+                c = c - (2 * a * c**3 + b * c**2 - m) / (6 * a * c**2 + 2 * b * c)
+            scale = torch.ones_like(state["basis"][0])
+            scale[used] = c
             state["basis"] = state["basis"] * scale
             state["codes"] = state["codes"] / scale
 
@@ -330,6 +407,7 @@ class _BaseGoMTL(LinearMultiTaskBase):
 
     def _set_diagnostics(self):
         self.task_support_ = self.codes_ != 0
+        self.basis_support_ = self.components_ != 0
         self.sharing_strength_ = sharing_strength(self.codes_)
         self.sharing_strength_cosine_ = sharing_strength_cosine(self.codes_)
 
@@ -338,6 +416,17 @@ class _BaseGoMTL(LinearMultiTaskBase):
         # Computed on access: a T x T matrix is large for thousands of tasks.
         check_is_fitted(self, "codes_")
         return task_similarity(self.codes_)
+
+    @property
+    def task_overlap_(self):
+        # Jaccard index of the code supports: |S_s & S_t| / |S_s | S_t|; two tasks
+        # that use no basis at all share nothing (0, not 0/0).
+        check_is_fitted(self, "codes_")
+        support = self.task_support_.astype(np.float64)
+        shared = support.T @ support
+        sizes = support.sum(0)
+        union = sizes[:, None] + sizes[None, :] - shared
+        return np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
 
     def task_groups(self, threshold=0.5):
         """Group tasks whose code supports are similar.
@@ -367,18 +456,32 @@ _COMMON_DOC = """
     ----------
     n_latent : int, default=None
         Number of latent basis tasks, the columns of ``L`` (paper: :math:`k`).
-        None uses ``min(5, n_tasks, n_features)``; it may not exceed either.
+        None uses ``min(5, n_tasks, n_features)``. Larger values are allowed
+        (the paper sets k freely): the single-task start then has fewer than
+        ``n_latent`` singular vectors, and the remaining columns of ``L`` start
+        small and random (seeded by ``random_state``).
     sparsity : float, default=1.0
         Weight of the l1 penalty on the task codes ``S`` (paper: :math:`\\mu`).
     basis_penalty : float, default=1.0
         Weight of the squared Frobenius penalty on the basis ``L``
         (paper: :math:`\\lambda`).
-    init : {"stl_svd", "random"}, default="stl_svd"
-        ``"stl_svd"`` is the paper's start: per-task models stacked into ``W0``
+    basis_sparsity : float, default=0.0
+        Weight of an l1 penalty on the basis ``L``, the option the AMTFL paper
+        adds to every model of its synthetic experiment (:math:`\\lambda_1`;
+        the same name and meaning as in :class:`~sklearn_mtl.AMTFLRegressor`).
+        It zeroes whole features out of the bases; with it the L-step is
+        solved by monotone FISTA instead of the closed form or Newton.
+    init : {"stl", "random"}, default="stl"
+        ``"stl"`` is the paper's start: per-task models stacked into ``W0``
         and ``L = U_k Sigma_k`` from its SVD. ``"random"`` draws ``L`` from
         ``random_state``.
-    stl_alpha : float, default=1.0
-        l2 strength of the single-task models used by ``init="stl_svd"``.
+    init_penalty : "auto" or float, default="auto"
+        Ridge penalty, on the *mean* loss (as in AMTL), of the single-task
+        models that ``init="stl"`` starts from: task t's start solves
+        ``min_w L_t(w)/N_t + init_penalty |w|^2``. ``"auto"``: for the squared
+        loss each task's own penalty chosen by generalised cross-validation
+        (scikit-learn's ``RidgeCV`` rule, the helper AMTL uses); for the
+        logistic loss 1e-3.
     max_iter : int, default=1000
         Maximum number of outer alternations (L-step then S-step).
     tol : float, default=1e-5
@@ -412,6 +515,14 @@ _COMMON_DOC = """
         increases.
     task_support_ : ndarray of bool of shape (n_latent, n_tasks)
         Which bases each task uses (``codes_ != 0``).
+    task_overlap_ : ndarray of shape (n_tasks, n_tasks)
+        Jaccard overlap of the tasks' code supports, ``|S_s & S_t| / |S_s | S_t|``
+        with ``S_t`` the bases task t uses: 1 for two tasks that use the same
+        bases, 0 for disjoint groups (and for two tasks that use none), in
+        between for the paper's partial overlap. Computed on access.
+    basis_support_ : ndarray of bool of shape (n_features, n_latent)
+        Which features each basis uses (``components_ != 0``); all True unless
+        ``basis_sparsity`` is positive.
     task_similarity_ : ndarray of shape (n_tasks, n_tasks)
         Cosine similarity of the absolute code columns: tasks sharing bases are
         similar (the paper's grouping and overlap).
@@ -435,15 +546,33 @@ _COMMON_DOC = """
         \\min_{L, S} \\sum_t \\Big[ \\sum_{i=1}^{N_t} \\ell(y_{ti}, s_t^T L^T x_{ti})
         + \\mu \\lVert s_t \\rVert_1 \\Big] + \\lambda \\lVert L \\rVert_F^2
 
-    by alternating minimisation from single-task initial weights: with ``L`` fixed
-    each task's code is an l1-regularised problem in the ``k`` projected features
-    (solved by a monotone FISTA batched over tasks); with ``S`` fixed the basis
-    solves a ridge-like problem (closed form for the squared loss, L-BFGS for the
-    logistic loss). Both steps are exact block minimisations, so the objective does
-    not increase. The loss is summed, not averaged, over samples as in the paper,
-    so useful values of ``sparsity`` and ``basis_penalty`` grow with the number of
-    rows per task; the squared loss carries no factor 1/2. Per-task intercepts are
-    unpenalised. Sparse input is accepted; the solver densifies it task by task.
+    (plus :math:`\\lambda_1 \\lVert L \\rVert_1` with ``basis_sparsity``) by
+    alternating minimisation from single-task initial weights. Symbols:
+    :math:`k` = ``n_latent``, :math:`\\mu` = ``sparsity``, :math:`\\lambda` =
+    ``basis_penalty``, :math:`\\lambda_1` = ``basis_sparsity``. Each outer
+    iteration runs three block steps:
+
+    - L-step (``S`` fixed): for the squared loss the closed form, one
+      ``(dk) x (dk)`` solve (exact); for the logistic loss a damped Newton
+      method on vec(L) (at most 10 steps, Armijo backtracking) while
+      ``d k <= 2048``, and L-BFGS (at most 20 iterations, the start kept if it
+      does not improve) above. With ``basis_sparsity > 0`` both losses use
+      monotone FISTA instead (at most 200 iterations, warm-started).
+    - S-step (``L`` fixed): each task's code is an l1-regularised problem in the
+      ``k`` projected features, solved by monotone FISTA batched over tasks,
+      warm-started and capped at 100 iterations (an inexact step: more inner
+      iterations reached the same objective in as many alternations).
+    - A rescaling of each basis column against its code row (``W = L S`` is
+      unchanged), the exact minimiser of the penalties over that scale.
+
+    None of these steps is an exact block minimisation except the squared-loss
+    L-step and the rescaling, but every one starts from the current point and
+    never accepts a higher objective, so ``objective_path_`` does not increase.
+    The loss is summed, not averaged, over samples as in the paper, so useful
+    values of ``sparsity``, ``basis_penalty`` and ``basis_sparsity`` grow with
+    the number of rows per task; the squared loss carries no factor 1/2. Per-task
+    intercepts are unpenalised. Sparse input is accepted; the solver densifies
+    it task by task.
 
     References
     ----------

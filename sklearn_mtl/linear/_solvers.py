@@ -10,6 +10,9 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+# The device resolution is shared with the neural estimators (one message everywhere).
+from ..utils._device import resolve_device
+
 __all__ = [
     "TaskBlocks",
     "alternate",
@@ -18,25 +21,19 @@ __all__ = [
     "logistic_per_task",
     "proximal_gradient",
     "resolve_device",
+    "ridge_start",
     "soft_threshold",
     "solve_coupled",
 ]
 
 DTYPE = torch.float64
 
-
-def resolve_device(device):
-    """A torch device from the estimator's ``device`` parameter, with a clear error."""
-    try:
-        device = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"device={device!r} is not a valid torch device: {exc}") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"device={str(device)!r} was requested but CUDA is not available on this "
-            "machine; use device='cpu'."
-        )
-    return device
+# Candidate ridge penalties (mean-loss scale) of the single-task start, chosen per
+# task by generalised cross-validation; RidgeCV's usual 1e-3..1e3 on the summed
+# loss is 1e-5..1e1 here for tasks of about 100 rows.
+GCV_PENALTIES = np.logspace(-5, 2, 15)
+# What ``init_penalty="auto"`` means for the logistic loss (no closed-form CV).
+LOGISTIC_START_PENALTY = 1e-3
 
 
 class TaskBlocks:
@@ -103,10 +100,52 @@ class TaskBlocks:
         return torch.einsum("tnd,tn->td", self.X, self.y)
 
 
-def ridge_per_task(gram, cross, alpha):
-    """Independent ridge solutions (G_t + alpha I)^-1 b_t for all tasks at once."""
-    eye = torch.eye(gram.shape[-1], dtype=gram.dtype, device=gram.device)
-    return torch.linalg.solve(gram + alpha * eye, cross.unsqueeze(-1)).squeeze(-1)
+def ridge_start(gram, cross, y_norm, counts, penalty):
+    """Per-task ridge on the mean loss, ``(G_t + N_t alpha_t I) w_t = X_t^T y_t``.
+
+    The single-task start of the shallow solvers (``init_penalty``), on per-task
+    centred data (intercepts in closed form). ``penalty="auto"``: each task's
+    ``alpha_t`` chosen from ``GCV_PENALTIES`` by generalised cross-validation
+    (the rule of scikit-learn's ``RidgeCV``), all tasks and candidates at once
+    from one eigendecomposition per task; otherwise ``alpha_t = penalty``.
+
+    Parameters
+    ----------
+    gram, cross : Tensor of shape (T, d, d), (T, d)
+        Centred ``X_t^T X_t`` and ``X_t^T y_t``.
+    y_norm : Tensor of shape (T,)
+        Centred ``y_t^T y_t``.
+    counts : Tensor of shape (T,)
+        ``N_t``.
+    penalty : "auto" or float
+
+    Returns
+    -------
+    coef : Tensor of shape (T, d)
+    """
+    eye = torch.eye(gram.shape[1], dtype=gram.dtype, device=gram.device)
+    if not (isinstance(penalty, str) and penalty == "auto"):
+        system = gram + (counts * float(penalty))[:, None, None] * eye
+        return torch.linalg.solve(system, cross)
+    evals, evecs = torch.linalg.eigh(gram)
+    evals = evals.clamp(min=0.0)
+    projected = torch.einsum("tde,td->te", evecs, cross)
+    best, best_score = None, None
+    for alpha in GCV_PENALTIES:
+        shrink = 1.0 / (evals + counts[:, None] * alpha)
+        coef = torch.einsum("tde,te->td", evecs, projected * shrink)
+        mse = (y_norm - 2 * (coef * cross).sum(1)
+               + torch.einsum("td,tde,te->t", coef, gram, coef)) / counts
+        # The intercept, fitted by centring, is one more degree of freedom.
+        dof = (evals * shrink).sum(1) + 1.0
+        score = mse / (1.0 - dof / counts).clamp(min=1e-12) ** 2
+        if best is None:
+            best, best_score = coef, score
+        else:
+            better = score < best_score
+            best = torch.where(better[:, None], coef, best)
+            best_score = torch.where(better, score, best_score)
+    return best
 
 
 def logistic_per_task(X, y, mask, alpha, *, max_iter=50, tol=1e-10):
@@ -121,8 +160,8 @@ def logistic_per_task(X, y, mask, alpha, *, max_iter=50, tol=1e-10):
     X : Tensor of shape (T, n_max, d)
     y, mask : Tensor of shape (T, n_max)
         Labels in {0, 1}, and 1 for real (not padding) rows.
-    alpha : float
-        l2 strength on the weights.
+    alpha : float or Tensor of shape (T,)
+        l2 strength on the weights (one per task, or one for all).
 
     Returns
     -------
@@ -131,10 +170,11 @@ def logistic_per_task(X, y, mask, alpha, *, max_iter=50, tol=1e-10):
     """
     T, _, d = X.shape
     design = torch.cat([X, mask[..., None]], dim=2)
-    penalty = torch.full((d + 1,), alpha, dtype=X.dtype, device=X.device)
-    penalty[-1] = 0.0
+    alpha = torch.as_tensor(alpha, dtype=X.dtype, device=X.device).expand(T)
+    penalty = torch.cat([alpha[:, None].expand(T, d),
+                         torch.zeros(T, 1, dtype=X.dtype, device=X.device)], dim=1)
     # A tiny ridge on the intercept keeps the Hessian invertible on separable tasks.
-    ridge = torch.diag(2 * penalty + 1e-10)
+    ridge = torch.diag_embed(2 * penalty + 1e-10)
     theta = torch.zeros(T, d + 1, dtype=X.dtype, device=X.device)
 
     def objective(theta):
