@@ -8,7 +8,17 @@ from .linear import (
     GoMTLClassifier,
     GoMTLRegressor,
 )
-from .neural import DMTRLClassifier, DMTRLRegressor, DeepAMTFLClassifier, DeepAMTFLRegressor
+from .neural import (
+    DeepAMTFLClassifier,
+    DeepAMTFLRegressor,
+    DMTRLClassifier,
+    DMTRLRegressor,
+    JointAEClassifier,
+    JointAutoencoder,
+    RobustJointAutoencoder,
+    RobustJointNetClassifier,
+    RobustJointNetRegressor,
+)
 from .utils import TaskAwareScaler, TaskAwareTransformer
 
 __version__ = "0.1.0"
@@ -24,6 +34,11 @@ __all__ = [
     "DeepAMTFLRegressor",
     "GoMTLClassifier",
     "GoMTLRegressor",
+    "JointAEClassifier",
+    "JointAutoencoder",
+    "RobustJointAutoencoder",
+    "RobustJointNetClassifier",
+    "RobustJointNetRegressor",
     "TaskAwareScaler",
     "TaskAwareTransformer",
 ]

@@ -6,13 +6,24 @@ the base (see the developer page, "How a deep method is built").
 
 from ._deep_amtfl import DeepAMTFLClassifier, DeepAMTFLRegressor
 from ._dmtrl import DMTRLClassifier, DMTRLRegressor
+from ._joint_ae import JointAEClassifier, JointAutoencoder
 from ._net import MultiTaskNet, task_weighted_loss
+from ._robust_joint import (
+    RobustJointAutoencoder,
+    RobustJointNetClassifier,
+    RobustJointNetRegressor,
+)
 
 __all__ = [
     "DMTRLClassifier",
     "DMTRLRegressor",
     "DeepAMTFLClassifier",
     "DeepAMTFLRegressor",
+    "JointAEClassifier",
+    "JointAutoencoder",
     "MultiTaskNet",
+    "RobustJointAutoencoder",
+    "RobustJointNetClassifier",
+    "RobustJointNetRegressor",
     "task_weighted_loss",
 ]

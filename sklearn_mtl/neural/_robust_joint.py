@@ -1140,7 +1140,7 @@ class RobustJointNetRegressor(MultiTaskRegressorMixin, _NeuralRegressorMixin, Re
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_mtl.neural._robust_joint import RobustJointNetRegressor
+    >>> from sklearn_mtl import RobustJointNetRegressor
     >>> rng = np.random.RandomState(0)
     >>> X = np.column_stack([rng.randn(90, 3), np.repeat([0, 1, 2], 30)])
     >>> y = X[:, 0] * np.where(X[:, -1] == 2, -1.0, 1.0)
@@ -1204,7 +1204,7 @@ class RobustJointNetClassifier(MultiTaskClassifierMixin, _NeuralClassifierMixin,
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_mtl.neural._robust_joint import RobustJointNetClassifier
+    >>> from sklearn_mtl import RobustJointNetClassifier
     >>> rng = np.random.RandomState(0)
     >>> X = np.column_stack([rng.randn(90, 3), np.repeat([0, 1, 2], 30)])
     >>> y = (X[:, 0] > 0).astype(int)
@@ -1335,7 +1335,7 @@ class RobustJointAutoencoder(TransformerMixin, _BaseRobustJoint):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_mtl.neural._robust_joint import RobustJointAutoencoder
+    >>> from sklearn_mtl import RobustJointAutoencoder
     >>> rng = np.random.RandomState(0)
     >>> X = np.column_stack([rng.rand(60, 6), np.repeat([0, 1], 30)])
     >>> ae = RobustJointAutoencoder(hidden_layer_sizes=(4,), n_components=2,

@@ -41,6 +41,11 @@ from .. import (
     DMTRLRegressor,
     GoMTLClassifier,
     GoMTLRegressor,
+    JointAEClassifier,
+    JointAutoencoder,
+    RobustJointAutoencoder,
+    RobustJointNetClassifier,
+    RobustJointNetRegressor,
     TaskAwareScaler,
     TaskAwareTransformer,
 )
@@ -89,7 +94,7 @@ ONE_VS_REST_ONE_SAMPLE_MESSAGE = (
 )
 
 #: The families of :func:`all_instances`.
-FAMILIES = ("linear_regressor", "linear_classifier", "neural", "transformer")
+FAMILIES = ("linear_regressor", "linear_classifier", "neural", "autoencoder", "transformer")
 
 SINGLE_TASK = {"task_column": None}
 _MODES = {"task_column": {}, "single_task": SINGLE_TASK}
@@ -147,6 +152,9 @@ _DMTRL = dict(_NET, max_epochs=15, lr=5e-2)
 # The multi-task checks compare two fits at rtol=1e-4: longer, gentler training.
 _DMTRL_MULTITASK = dict(max_epochs=30, lr=3e-2)
 _DEEP_AMTFL = dict(_NET, max_epochs=20, lr=3e-2)
+_JOINT_AE = dict(_NET, n_private=2, n_shared=2, max_epochs=15, lr=5e-2,
+                 output_activation=None)
+_ROBUST_JOINT = dict(_NET, lr=3e-2, n_init_epochs=10, irls_every=5, max_irls_iter=2)
 
 # Classifiers run scikit-learn's checks in single-task mode only: with the task
 # column, every row of scikit-learn's data is its own task with a single label,
@@ -198,6 +206,35 @@ TABLE = [
                  }},
         mode_params={"one_vs_rest": dict(one_vs_rest=True, task_column=None)},
         multitask_rtol=1e-4),
+    Row(RobustJointNetRegressor, "neural", _ROBUST_JOINT,
+        sklearn={"task_column": {"check_fit_idempotent": UNSEEN_TASKS_IN_HELD_OUT_SPLIT},
+                 "single_task": {}},
+        multitask_rtol=1e-4),
+    Row(RobustJointNetClassifier, "neural", _ROBUST_JOINT,
+        sklearn={"single_task": {"check_methods_subset_invariance": FLOAT32_BATCH_ROUNDING}},
+        multitask_rtol=1e-4),
+    Row(RobustJointAutoencoder, "autoencoder",
+        dict(_ROBUST_JOINT, n_components=2, output_activation=None),
+        sklearn={"task_column": {"check_fit_idempotent": UNSEEN_TASKS_IN_HELD_OUT_SPLIT},
+                 "single_task": {}},
+        multitask_rtol=1e-4,
+        multitask_failures={"check_task_column_passes_through": (
+            "that check is for task-aware wrappers; transform returns each row's code, "
+            "not the features with the task column")}),
+    Row(JointAEClassifier, "neural", _JOINT_AE,
+        sklearn={"single_task": {"check_classifiers_classes": (
+            "y=-1 marks unlabelled rows (semi-supervised fit), so the labels {-1, 1} "
+            "of this check leave one class")}},
+        multitask=_DMTRL_MULTITASK, multitask_rtol=1e-4),
+    Row(JointAutoencoder, "autoencoder", _JOINT_AE,
+        sklearn={"task_column": {"check_fit_idempotent": UNSEEN_TASKS_IN_HELD_OUT_SPLIT},
+                 "single_task": {}},
+        mode_params={"task_column": dict(max_epochs=2, hidden_layer_sizes=(2,),
+                                         n_private=1, n_shared=1)},
+        multitask=_DMTRL_MULTITASK, multitask_rtol=1e-4,
+        multitask_failures={"check_task_column_passes_through": (
+            "that check is for task-aware wrappers; transform returns each row's code, "
+            "not the features with the task column")}),
     Row(TaskAwareScaler, "transformer"),
     Row(TaskAwareTransformer, "transformer", dict(transformer=MinMaxScaler())),
     # A wrapped transformer that changes the number of feature columns and, unlike
@@ -228,7 +265,7 @@ def all_instances(kind=None):
     ----------
     kind : str, default=None
         One of :data:`FAMILIES` ("linear_regressor", "linear_classifier",
-        "neural", "transformer"), or None for all.
+        "neural", "autoencoder", "transformer"), or None for all.
     """
     for row in _rows(kind):
         estimator = row.make("multitask")
