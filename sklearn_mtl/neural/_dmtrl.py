@@ -560,7 +560,9 @@ class DMTRLClassifier(MultiTaskClassifierMixin, _NeuralClassifierMixin, Classifi
     >>> y = (X[:, 0] > 0).astype(int)
     >>> est = DMTRLClassifier(hidden_layer_sizes=(8,), max_epochs=5, batch_size=-1,
     ...                       random_state=0).fit(X, y)
-    >>> [c.tolist() for c in est.classes_]
+    >>> est.classes_.tolist()  # one array: every task has the labels {0, 1}
+    [0, 1]
+    >>> [c.tolist() for c in est.task_classes_]
     [[0, 1], [0, 1]]
     """
     )
