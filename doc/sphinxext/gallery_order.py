@@ -10,6 +10,8 @@ ORDER = [
     "plot_amtfl_feedback.py",
     "plot_deep_amtfl_imbalanced.py",
     "plot_dmtrl_sharing.py",
+    "plot_joint_ae_reconstructions.py",
+    "plot_robust_joint_network.py",
 ]
 
 
