@@ -8,6 +8,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from ._doc_link import DocLinkMixin
 from .metrics import per_task_metric
 from .utils._tasks import validate_task_data
 
@@ -30,7 +31,7 @@ def _binary_proba(scores):
     return np.column_stack([1.0 - positive, positive])
 
 
-class MultiTaskMixin:
+class MultiTaskMixin(DocLinkMixin):
     """Task-index handling for estimators with a ``task_column`` parameter.
 
     Subclasses call :meth:`_validate_task_data` in ``fit`` (``reset=True``) and in

@@ -17,12 +17,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .._doc_link import DocLinkMixin
 from ._tasks import split_task_column
 
 __all__ = ["TaskAwareTransformer", "TaskAwareScaler"]
 
 
-class TaskAwareTransformer(TransformerMixin, BaseEstimator):
+class TaskAwareTransformer(DocLinkMixin, TransformerMixin, BaseEstimator):
     """Apply any scikit-learn transformer to the features, keeping the task column.
 
     The task column is split off, the wrapped transformer is fitted on (and applied
