@@ -99,7 +99,7 @@ ARCH = dict(conv_layers=((8, 5), (16, 4)), hidden_layer_sizes=(64,), input_shape
 
 _STAGE_CACHE = {}
 _CACHE_HITS = [0]
-_INDEPENDENT = ("_TaskIndependentLinear", "_TaskIndependentConv2d")
+_INDEPENDENT = ("PerTaskLinear", "PerTaskConv2d")
 
 
 def _digest(*arrays):

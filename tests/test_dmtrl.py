@@ -16,7 +16,6 @@ from sklearn_mtl.nn import TaskFactorisedConv2d, decompose
 
 from conftest import shared_file
 
-FAST = dict(hidden_layer_sizes=(8,), max_epochs=30, batch_size=-1, lr=3e-2, random_state=0)
 
 # ----------------------------------------------------------------------- AT1
 

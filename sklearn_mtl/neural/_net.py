@@ -473,12 +473,13 @@ class BaseMultiTaskNeuralNet(MultiTaskMixin, BaseEstimator):
     # ---- data
 
     def _as_net_input(self, features, task_index):
-        return {
-            # C order: validation may return Fortran-ordered features, whose row
-            # gathers cost ~7x more per batch.
-            "x": torch.as_tensor(np.ascontiguousarray(features, dtype=self._compute_dtype)),
-            "task": torch.as_tensor(task_index, dtype=torch.long),
-        }
+        # C order: validation may return Fortran-ordered features, whose row
+        # gathers cost ~7x more per batch. A read-only array (a joblib memmap in
+        # a parallel search) is copied: torch warns on sharing non-writeable memory.
+        x = np.ascontiguousarray(features, dtype=self._compute_dtype)
+        if not x.flags.writeable:
+            x = x.copy()
+        return {"x": torch.as_tensor(x), "task": torch.as_tensor(task_index, dtype=torch.long)}
 
     def _net_kwargs(self, max_epochs=None, warm_start=None, callbacks="default"):
         if callbacks == "default":
