@@ -4,7 +4,7 @@ JointAE: what the private and the shared branches reconstruct
 
 :class:`~sklearn_mtl.JointAutoencoder` gives every task its own autoencoder, split
 into a *private* branch and a *common* branch whose bottleneck layer is one set
-of parameters for all tasks (Epstein, Meir & Michaeli 2017). Here the two tasks
+of parameters for all tasks (Epstein & Meir). Here the two tasks
 are the digits 0-4 and the digits 5-9 of scikit-learn's 8x8 digits. We fit the
 joint autoencoders, compare their held-out reconstruction error with two
 separate autoencoders of the same size, and draw, as the paper's Fig. 3(b) does,
