@@ -2,11 +2,17 @@
 
 from .linear import (
     AMTFLClassifier,
+    AMTFLClassifierCV,
     AMTFLRegressor,
+    AMTFLRegressorCV,
     AMTLClassifier,
+    AMTLClassifierCV,
     AMTLRegressor,
+    AMTLRegressorCV,
     GoMTLClassifier,
+    GoMTLClassifierCV,
     GoMTLRegressor,
+    GoMTLRegressorCV,
 )
 from .neural import (
     DeepAMTFLClassifier,
@@ -25,15 +31,21 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AMTFLClassifier",
+    "AMTFLClassifierCV",
     "AMTFLRegressor",
+    "AMTFLRegressorCV",
     "AMTLClassifier",
+    "AMTLClassifierCV",
     "AMTLRegressor",
+    "AMTLRegressorCV",
     "DMTRLClassifier",
     "DMTRLRegressor",
     "DeepAMTFLClassifier",
     "DeepAMTFLRegressor",
     "GoMTLClassifier",
+    "GoMTLClassifierCV",
     "GoMTLRegressor",
+    "GoMTLRegressorCV",
     "JointAEClassifier",
     "JointAutoencoder",
     "RobustJointAutoencoder",

@@ -32,15 +32,21 @@ from sklearn.preprocessing import MinMaxScaler
 
 from .. import (
     AMTFLClassifier,
+    AMTFLClassifierCV,
     AMTFLRegressor,
+    AMTFLRegressorCV,
     AMTLClassifier,
+    AMTLClassifierCV,
     AMTLRegressor,
+    AMTLRegressorCV,
     DeepAMTFLClassifier,
     DeepAMTFLRegressor,
     DMTRLClassifier,
     DMTRLRegressor,
     GoMTLClassifier,
+    GoMTLClassifierCV,
     GoMTLRegressor,
+    GoMTLRegressorCV,
     JointAEClassifier,
     JointAutoencoder,
     RobustJointAutoencoder,
@@ -74,6 +80,12 @@ FLOAT32_BATCH_ROUNDING = (
     "float32 network: the matmul of a batch of 60 rows and of a batch of 10 rows "
     "round differently in the last bits (~4e-7 relative), above the check's rtol "
     "of 1e-7"
+)
+
+AMTFL_CV_FEW_STEPS = (
+    "the table's AMTFLRegressorCV runs 20 Adam steps per candidate to keep its checks "
+    "fast; check_regressors_train needs R^2 > 0.5, which AMTFLRegressor reaches at "
+    "200 steps (its own row)"
 )
 
 # DeepAMTFLClassifier(one_vs_rest=True): one sigmoid task per class.
@@ -155,6 +167,13 @@ _DEEP_AMTFL = dict(_NET, max_epochs=20, lr=3e-2)
 _JOINT_AE = dict(_NET, n_private=2, n_shared=2, max_epochs=15, lr=5e-2,
                  output_activation=None)
 _ROBUST_JOINT = dict(_NET, lr=3e-2, n_init_epochs=10, irls_every=5, max_irls_iter=2)
+# single_task=False: one candidate per instance keeps the checks fast and the refit
+# independent of the folds (which depend on row order); tests/test_cv.py covers the
+# no-sharing candidate.
+_CV = dict(cv=2, random_state=0, single_task=False)
+_CV_GOMTL = dict(_CV, sparsities=[1.0], basis_penalties=[1.0], max_iter=3)
+_CV_AMTL = dict(_CV, transfer_strengths=[0.1], transfer_sparsities=[1.0], max_iter=3)
+_CV_AMTFL = dict(_CV, transfer_strengths=[1.0], sparsities=[1e-3], max_iter=20)
 
 # Classifiers run scikit-learn's checks in single-task mode only: with the task
 # column, every row of scikit-learn's data is its own task with a single label,
@@ -181,6 +200,19 @@ TABLE = [
         multitask=dict(max_iter=300)),
     Row(AMTFLClassifier, "linear_classifier", dict(max_iter=50, random_state=0),
         sklearn={"single_task": {}}, multitask=dict(max_iter=300)),
+    # The CV estimators: one-point grids, 2 folds, few iterations (the search and
+    # refit run once per check). Single-task mode only: with the task column every
+    # row of scikit-learn's data is its own task, which no task-stratified fold can
+    # hold in both its training and test rows.
+    Row(GoMTLRegressorCV, "linear_regressor", _CV_GOMTL, sklearn={"single_task": {}}),
+    Row(GoMTLClassifierCV, "linear_classifier", _CV_GOMTL, sklearn={"single_task": {}}),
+    Row(AMTLRegressorCV, "linear_regressor", _CV_AMTL, sklearn={"single_task": {}}),
+    Row(AMTLClassifierCV, "linear_classifier", _CV_AMTL, sklearn={"single_task": {}}),
+    Row(AMTFLRegressorCV, "linear_regressor", _CV_AMTFL,
+        sklearn={"single_task": {"check_regressors_train": AMTFL_CV_FEW_STEPS}},
+        multitask=dict(max_iter=100)),
+    Row(AMTFLClassifierCV, "linear_classifier", _CV_AMTFL, sklearn={"single_task": {}},
+        multitask=dict(max_iter=100)),
     Row(DMTRLRegressor, "neural", _DMTRL,
         sklearn={"task_column": {"check_fit_idempotent": UNSEEN_TASKS_IN_HELD_OUT_SPLIT},
                  "single_task": {}},
