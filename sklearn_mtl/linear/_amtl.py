@@ -32,6 +32,8 @@ __all__ = ["AMTLRegressor", "AMTLClassifier"]
 # thousands of iterations. On School and the synthetic tests the cap changes the
 # final objective by less than 1e-6 relative.
 _TRANSFER_MAX_ITER = 200
+# Working-set rounds of the B-step (gradient check, restricted solve).
+_TRANSFER_ROUNDS = 2
 _WEIGHT_MAX_ITER = 5000
 _INNER_TOL = 1e-9
 _TRANSFER_TOL = 1e-6
@@ -49,10 +51,14 @@ def _nonnegative_soft_threshold(values, thresholds):
     return torch.clamp(values - thresholds, min=0.0)
 
 
-def transfer_step(coef, losses, transfer_sparsity, transfer_strength, *, positive=True,
-                  start=None, sources=None, max_iter=_TRANSFER_MAX_ITER,
-                  tol=_TRANSFER_TOL):
-    """AMTL's B-step: the transfer matrix that is optimal for fixed task weights.
+def _transfer_step_full(coef, losses, transfer_sparsity, transfer_strength, *,
+                        positive=True, start=None, sources=None,
+                        max_iter=_TRANSFER_MAX_ITER, tol=_TRANSFER_TOL):
+    """The previous B-step, monotone FISTA on the whole ``T x T`` matrix (reference).
+
+    Kept for comparison (``tests/test_linear_scale.py``,
+    ``benchmarks/bench_linear_speed.py``): each iteration costs ``O(T^2 d)``, and
+    :func:`transfer_step` reaches a lower objective in less time.
 
     With ``W`` fixed, ``sum_t (1 + mu ||b_t^o||_1) l_t + lambda ||W - W B||_F^2``
     separates over the columns of ``B`` (the targets): column ``t`` solves the
@@ -125,6 +131,137 @@ def transfer_step(coef, losses, transfer_sparsity, transfer_strength, *, positiv
     incoming = proximal_gradient(smooth, start.T * scale[None, :], lipschitz, penalty,
                                  prox=prox, max_iter=max_iter, tol=tol)
     return (incoming / scale[None, :]).T.contiguous()
+
+
+def transfer_step(coef, losses, transfer_sparsity, transfer_strength, *, positive=True,
+                  start=None, sources=None, max_rounds=_TRANSFER_ROUNDS,
+                  max_iter=_TRANSFER_MAX_ITER, tol=_TRANSFER_TOL):
+    """AMTL's B-step: the transfer matrix that is optimal for fixed task weights.
+
+    With ``W`` fixed, ``sum_t (1 + mu ||b_t^o||_1) l_t + lambda ||W - W B||_F^2``
+    separates over the columns of ``B`` (the targets): column ``t`` solves the
+    weighted (non-negative) lasso
+
+    .. math::
+
+        \\min_{b \\geq 0,\\ b_t = 0} \\lambda \\lVert w_t - W b \\rVert^2
+        + \\mu \\sum_{s} \\ell_s b_s ,
+
+    in which source ``s`` is penalised by its own loss ``l_s``. The solution is
+    sparse (a column has at most about ``d`` non-zeros, ``W`` having rank at most
+    ``d``), so it is found by a working-set method that never forms ``W^T W``:
+
+    1. The gradient of every (source, target) pair, ``2 lambda U^T (U B - W)``
+       with the unit-norm sources ``U`` (``d x T``), from the ``d x T`` factor:
+       two products of cost ``T^2 d`` and one ``T x T`` result. Stop when no
+       pair violates the optimality conditions by more than ``tol`` (relative).
+    2. Per target, a working set of ``k`` sources: its current support and the
+       worst violators, ``k`` = the largest support + 16 (at most ``T - 1``).
+    3. The ``T`` restricted lassos (``k`` variables each, their ``k x k`` Gram
+       matrices batched, cost ``T k^2 d`` to form) by monotone FISTA, at most
+       ``max_iter`` iterations of cost ``T k^2``, warm-started from the current
+       ``B``; then back to 1, at most ``max_rounds`` times.
+
+    Cost per call: ``max_rounds * (4 T^2 d + T k^2 d + max_iter T k^2)``
+    operations, memory a few ``T x T`` matrices (``B``, the gradient, the
+    working-set scores) and ``T k^2`` for the Gram blocks. The restricted problem
+    contains the start (its support is in the working set), so the objective
+    never increases; a capped call is continued by the next alternation's.
+
+    Parameters
+    ----------
+    coef : Tensor of shape (n_tasks, n_features)
+        Task weights ``W^T``, one row per task.
+    losses : Tensor of shape (n_tasks,)
+        Reliability loss ``l_s`` of each task (its training loss, plus the
+        sample-size term).
+    transfer_sparsity : float
+        ``mu``, weight of the loss-weighted l1 penalty on outgoing transfer.
+    transfer_strength : float
+        ``lambda``, weight of the reconstruction penalty.
+    positive : bool, default=True
+        Constrain ``B >= 0``.
+    start : Tensor of shape (n_tasks, n_tasks), default=None
+        Warm start (zero when None); must be feasible.
+    sources : Tensor of shape (n_tasks, n_features), default=None
+        The weights that reconstruct the targets ``coef``, when they differ
+        (the curriculum: only the tasks already learnt are sources, the other
+        rows zero, which keeps their rows of ``B`` at zero); ``coef`` when None.
+    max_rounds : int
+        Working-set rounds (gradient check, then a restricted solve).
+    max_iter, tol : int, float
+        FISTA iterations per round, and the relative tolerance on the
+        optimality conditions.
+
+    Returns
+    -------
+    B : Tensor of shape (n_tasks, n_tasks)
+        ``B[s, t]``: transfer from source ``s`` to target ``t``; zero diagonal.
+    """
+    n_tasks = coef.shape[0]
+    dtype, device = coef.dtype, coef.device
+    lam = float(transfer_strength)
+    shrink = _nonnegative_soft_threshold if positive else soft_threshold
+    sources = coef if sources is None else sources
+    norms = sources.norm(dim=1)
+    usable = norms > 0
+    # Scaled variables beta_s = ||w_s|| b_s (unit-norm sources) keep the lasso
+    # well conditioned when some sources are small (heavily regularised tasks).
+    scale = torch.where(usable, norms, torch.ones_like(norms))
+    unit = sources / scale[:, None]
+    penalty = transfer_sparsity * losses / scale
+    if start is None:
+        beta = torch.zeros(n_tasks, n_tasks, dtype=dtype, device=device)
+    else:
+        beta = start * scale[:, None]
+    beta.fill_diagonal_(0.0)
+    beta[~usable] = 0.0
+    if n_tasks < 2:
+        return beta
+    reference = 2.0 * lam * float(coef.norm(dim=1).max()) + float(penalty.max()) + 1e-300
+    targets = torch.arange(n_tasks, device=device)[:, None]
+    for _ in range(max_rounds):
+        # Step 1: the gradient of every pair, [source, target], from the factor.
+        violation = (2.0 * lam) * (unit @ (beta.T @ unit - coef).T)
+        if positive:
+            violation += penalty[:, None]
+            violation = torch.where(beta > 0, violation.abs(), (-violation).clamp(min=0.0))
+        else:
+            violation = torch.where(
+                beta != 0, (violation + penalty[:, None] * torch.sign(beta)).abs(),
+                (violation.abs() - penalty[:, None]).clamp(min=0.0))
+        violation.fill_diagonal_(0.0)
+        violation[~usable] = 0.0
+        if float(violation.max()) <= tol * reference:
+            break
+        # Step 2: per target, its support and its worst violators.
+        support = beta != 0
+        width = min(n_tasks - 1, int(support.sum(0).max()) + 16)
+        violation[support] = float("inf")
+        top, index = torch.topk(violation.T, width, dim=1)  # (targets, k) sources
+        del violation, support
+        free = (top > 0).to(dtype)
+        # Step 3: the restricted lassos, batched over targets.
+        chosen = unit[index]
+        gram = chosen @ chosen.transpose(1, 2)
+        cross = torch.einsum("tkd,td->tk", chosen, coef)
+        del chosen
+        lipschitz = 2.0 * lam * torch.linalg.eigvalsh(gram)[:, -1]
+
+        def smooth(v, gram=gram, cross=cross):
+            curvature = torch.bmm(gram, v.unsqueeze(-1)).squeeze(-1)
+            return (lam * (v * (curvature - 2.0 * cross)).sum(1),
+                    (2.0 * lam) * (curvature - cross))
+
+        def prox(values, thresholds, free=free):
+            return shrink(values, thresholds) * free
+
+        restricted = proximal_gradient(smooth, beta[index, targets] * free, lipschitz,
+                                       penalty[index] * free, prox=prox,
+                                       max_iter=max_iter, tol=tol * 1e-2)
+        beta = torch.zeros_like(beta)
+        beta[index, targets] = restricted
+    return (beta / scale[:, None]).contiguous()
 
 
 class _SquaredLoss:

@@ -358,7 +358,7 @@ def solve_coupled(blocks, coupling, strength, rhs, start, coupled_mask, *,
     factor = torch.linalg.cholesky(own + jitter[:, None, None] * eye)
 
     def apply(v):
-        return (torch.einsum("tkl,tl->tk", blocks, v)
+        return (torch.bmm(blocks, v.unsqueeze(-1)).squeeze(-1)
                 + strength * (coupling @ v) * coupled_mask)
 
     def precondition(r):
