@@ -27,6 +27,26 @@ training draws, rows 4000-4999 as the test set; pixels scaled to [0, 1]. Task
 3. Speed: seconds per epoch (CPU time of this process) of JointAEClassifier
    against a plain PyTorch loop over the same module, same data, batches,
    optimiser and objective.
+4. Shared-layer depth (paper Table 3), ``--only depth``: end-to-end transfer
+   0-4 <-> 5-9 (2,000 labelled source rows, 500 labelled target rows, as in
+   protocol A) with the tie at depth 1..5 of a smaller branch
+   784-256-64-15 (layers 1: 784->256, 2: 256->64, 3: 64->15 the bottleneck,
+   4: 15->64, 5: 64->256), 10 epochs.
+5. MNIST <-> USPS (paper Table 4, and Table 3's MNIST-USPS rows), ``--only
+   domain``: ``../shared/data/usps5k.npz`` (16x16, rows 0-3999 for training
+   draws, 4000-4999 test) beside mnist5k; 2,000 MNIST and 1,800 USPS rows, all
+   used for the reconstruction; the source labelled, 20 labels per digit (200)
+   of the target, the rest y = -1. USPS rows are padded to 784 columns
+   (``input_shape={MNIST: (1, 28, 28), USPS: (1, 16, 16)}``), dense branches of
+   the same small size (the Appendix's conv USPS branch is too slow for this
+   CPU budget). End-to-end with the tie at depth 2..5 (depth 1 cannot be tied:
+   784 vs 256 inputs), branch transfer at the bottleneck, and an MLP (60, 30)
+   on the 200 target labels alone. Accuracy on the target's test rows.
+
+Sections 4 and 5 (about 12 minutes on one core)::
+
+    OMP_NUM_THREADS=1 python benchmarks/bench_joint_ae.py --only depth,domain \
+        --epochs 10 --transfer-epochs 10 >> benchmarks/results/bench_joint_ae.txt
 """
 
 import argparse
@@ -50,10 +70,17 @@ from sklearn_mtl.nn import CrossEntropyLoss, task_weighted_loss
 
 torch.set_num_threads(1)
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist5k.npz"
+USPS = DATA.with_name("usps5k.npz")
 
 JAE = dict(hidden_layer_sizes=(500, 250, 125), n_private=15, n_shared=15)
 PLAIN_AE = dict(hidden_layer_sizes=(1000, 500, 250), n_private=0, n_shared=30,
                 shared_depth=[])
+SMALL = dict(hidden_layer_sizes=(256, 64), n_private=15, n_shared=15)
+PAPER_DEPTH = {"0-4 -> 5-9": {1: 96.5, 2: 95.4, 3: 95.8, 4: 96.1, 5: 96.0},
+               "5-9 -> 0-4": {1: 98.3, 2: 97.6, 3: 97.8, 4: 98.2, 5: 98.3},
+               "MNIST -> USPS": {3: 84.8, 5: 87.6}, "USPS -> MNIST": {3: 83.2, 5: 86.9}}
+PAPER_DOMAIN = {"MNIST -> USPS": "JAE 87.6 +- 3.2 (ADDA 89.4, CoGAN 91.2)",
+                "USPS -> MNIST": "JAE 86.9 +- 5.2 (ADDA 90.1, CoGAN 89.1)"}
 PAPER_RECON = {"JAE": 5.4, "two AEs": 5.6}
 PAPER_TRANSFER = {"0-4 -> 5-9": (89.4, 92.3, 96.6), "5-9 -> 0-4": (95.8, 96.1, 98.3)}
 
@@ -157,6 +184,124 @@ def transfer(train, test, seeds, epochs, transfer_epochs, protocols):
               f"in {int(np.sum(scores[:, 1] > scores[:, 0]))}/{len(scores)}")
 
 
+def depth_study(train, test, seeds, epochs):
+    (X, y), (Xt, yt) = train, test
+    depths = [1, 2, 3, 4, 5]
+    print(f"\n## 4. Shared-layer depth (paper Table 3), 0-4 <-> 5-9: source 2000 labelled, "
+          f"target 500 labelled rows; end-to-end, branch {SMALL}, tie at depth d (3 = the "
+          f"bottleneck), {epochs} epochs, batch 128 per task, Adam 1e-3; accuracy (%) on "
+          "the target's test rows")
+    print(f"{'direction':>11} {'seed':>4} " + " ".join(f"{'d=' + str(d):>6}" for d in depths)
+          + f" {'s':>6}")
+    summary = {}
+    for source, target in ((0, 1), (1, 0)):
+        name = ("0-4 -> 5-9", "5-9 -> 0-4")[source]
+        rows = []
+        for seed in seeds:
+            rng = np.random.RandomState(seed)
+            in_task = [np.flatnonzero((y >= 5) == bool(t)) for t in (0, 1)]
+            src = rng.choice(in_task[source], 2000, replace=False)
+            tgt = rng.choice(in_task[target], 500, replace=False)
+            Xl = np.vstack([long_form(X[src], source), long_form(X[tgt], target)])
+            yl = np.concatenate([y[src], y[tgt]])
+            test_rows = (yt >= 5) == bool(target)
+            start = time.process_time()
+            row = []
+            for depth in depths:
+                clf = JointAEClassifier(**SMALL, shared_depth=depth, max_epochs=epochs,
+                                        batch_size=128, random_state=seed).fit(Xl, yl)
+                row.append(100 * clf.score(long_form(Xt[test_rows], target), yt[test_rows]))
+            rows.append(row)
+            print(f"{name:>11} {seed:>4} " + " ".join(f"{v:6.1f}" for v in row)
+                  + f" {time.process_time() - start:6.0f}", flush=True)
+        summary[name] = np.array(rows)
+    _depth_summary(summary, depths)
+
+
+def _depth_summary(summary, depths):
+    print("mean +- std over seeds (paper, full MNIST / the paper's USPS architecture)")
+    for name, scores in summary.items():
+        cells = []
+        for j, d in enumerate(depths):
+            paper = PAPER_DEPTH[name].get(d)
+            cells.append(f"d={d} {scores[:, j].mean():.1f}+-{scores[:, j].std():.1f}"
+                         + (f" ({paper})" if paper else ""))
+        best = depths[int(np.argmax(scores.mean(0)))]
+        print(f"{name:>13}: " + ", ".join(cells) + f"; best mean at d={best}; spread "
+              f"{np.ptp(scores.mean(0)):.1f} points")
+
+
+def load_usps():
+    data = np.load(USPS)
+    X = np.zeros((len(data["imgs"]), 784), dtype=np.float32)
+    X[:, :256] = data["imgs"].reshape(len(data["imgs"]), -1).astype(np.float32) / 255
+    y = data["labs"].astype(int)
+    return (X[:4000], y[:4000]), (X[4000:], y[4000:])
+
+
+def domain_adaptation(train, test, seeds, epochs, transfer_epochs):
+    (usps_train, usps_test) = load_usps()
+    domains = {"MNIST": (train, test, 2000), "USPS": (usps_train, usps_test, 1800)}
+    shapes = {0.0: (1, 28, 28), 1.0: (1, 16, 16)}
+    depths = [2, 3, 4, 5]
+    print(f"\n## 5. MNIST <-> USPS (paper Table 4; Table 3's MNIST-USPS rows): 2000 MNIST + "
+          f"1800 USPS rows (task 0 = MNIST, 1 = USPS, USPS padded to 784 columns), the "
+          f"source all labelled, 20 labels per digit of the target; branch {SMALL}; "
+          f"{epochs} epochs (branch transfer: {epochs} + {transfer_epochs} + "
+          f"{transfer_epochs}), batch 128 per task, Adam 1e-3; accuracy (%) on the target's "
+          "1000 test rows")
+    print(f"{'direction':>13} {'seed':>4} {'MLP(60,30)':>10} {'branch':>7} "
+          + " ".join(f"{'e2e d=' + str(d):>8}" for d in depths) + f" {'s':>6}")
+    summary = {}
+    for source, target in (("MNIST", "USPS"), ("USPS", "MNIST")):
+        name = f"{source} -> {target}"
+        t_src, t_tgt = (0.0, 1.0) if source == "MNIST" else (1.0, 0.0)
+        (Xs, ys), _, n_src = domains[source]
+        (Xg, yg), (Xgt, ygt), n_tgt = domains[target]
+        width = 784 if target == "MNIST" else 256
+        rows = []
+        for seed in seeds:
+            rng = np.random.RandomState(seed)
+            src = rng.choice(len(ys), n_src, replace=False)
+            tgt = rng.choice(len(yg), n_tgt, replace=False)
+            y_tgt = np.full(n_tgt, -1)
+            keep = np.concatenate([rng.permutation(np.flatnonzero(yg[tgt] == c))[:20]
+                                   for c in range(10)])
+            y_tgt[keep] = yg[tgt][keep]
+            Xl = np.vstack([long_form(Xs[src], t_src), long_form(Xg[tgt], t_tgt)])
+            yl = np.concatenate([ys[src], y_tgt])
+            Xtest = long_form(Xgt, t_tgt)
+            start = time.process_time()
+            mlp = MLPClassifier((60, 30), max_iter=500, random_state=seed)
+            row = [100 * mlp.fit(Xg[tgt][keep][:, :width], yg[tgt][keep]).score(
+                Xgt[:, :width], ygt)]
+            clf = JointAEClassifier("branch_transfer", **SMALL, input_shape=shapes,
+                                    max_epochs=epochs, transfer_max_epochs=transfer_epochs,
+                                    batch_size=128, random_state=seed).fit(Xl, yl)
+            row.append(100 * clf.score(Xtest, ygt))
+            for depth in depths:
+                clf = JointAEClassifier(**SMALL, input_shape=shapes, shared_depth=depth,
+                                        max_epochs=epochs, batch_size=128,
+                                        random_state=seed).fit(Xl, yl)
+                row.append(100 * clf.score(Xtest, ygt))
+            rows.append(row)
+            print(f"{name:>13} {seed:>4} {row[0]:10.1f} {row[1]:7.1f} "
+                  + " ".join(f"{v:8.1f}" for v in row[2:])
+                  + f" {time.process_time() - start:6.0f}", flush=True)
+        summary[name] = np.array(rows)
+    print("mean +- std over seeds (paper Table 4 in brackets; its JAE used 200 target labels "
+          "too)")
+    for name, scores in summary.items():
+        mean, std = scores.mean(0), scores.std(0)
+        best = 2 + int(np.argmax(mean[2:]))
+        print(f"{name:>13}: MLP {mean[0]:.1f}+-{std[0]:.1f}, branch {mean[1]:.1f}+-{std[1]:.1f}, "
+              f"end-to-end (bottleneck, d=3) {mean[3]:.1f}+-{std[3]:.1f}, best depth d="
+              f"{depths[best - 2]} {mean[best]:.1f}; e2e d=3 > MLP in "
+              f"{int(np.sum(scores[:, 3] > scores[:, 0]))}/{len(scores)} seeds   "
+              f"[paper {PAPER_DOMAIN[name]}]")
+    _depth_summary({name: scores[:, 2:] for name, scores in summary.items()}, depths)
+
+
 class EpochCPUTimer(Callback):
     """Records each epoch's CPU time (this process) in the history as ``cpu``."""
 
@@ -167,23 +312,45 @@ class EpochCPUTimer(Callback):
         net.history.record("cpu", time.process_time() - self.start_)
 
 
+def jae_objective(module, xb, tb, yb, n_tasks=2, criterion=CrossEntropyLoss()):
+    """JointAETrainer's end-to-end objective written by hand: task-uniform
+    cross-entropy on the labelled rows (y >= 0, per-task label codes) plus the
+    task-uniform reconstruction error of every row. Shared with bench_neural.py."""
+    out = module(xb, tb)
+    mask = yb >= 0
+    safe = torch.where(mask, yb, torch.zeros((), dtype=yb.dtype))
+    loss = task_weighted_loss(criterion(out["prediction"], safe), tb, n_tasks, mask=mask)
+    return loss + task_weighted_loss(reconstruction_errors(out, xb), tb, n_tasks)
+
+
+def speed_data(train, n_per_task=1000):
+    """2 x n_per_task rows (tasks 0-4 and 5-9), every other row unlabelled (y = -1)."""
+    X, y = train
+    Xl = np.vstack([long_form(X[y < 5][:n_per_task], 0), long_form(X[y >= 5][:n_per_task], 1)])
+    yl = np.concatenate([y[y < 5][:n_per_task], y[y >= 5][:n_per_task]])
+    yl[::2] = -1
+    return Xl, yl
+
+
+def label_codes(clf, Xl, yl):
+    """Each labelled row's index in its task's ``task_classes_`` (-1: unlabelled)."""
+    codes = np.full(len(yl), -1)
+    for t, classes in enumerate(clf.task_classes_):
+        rows = (Xl[:, -1] == t) & (yl >= 0)
+        codes[rows] = np.searchsorted(classes, yl[rows])
+    return codes
+
+
 def plain_loop(module, x, task, y, n_epochs, batch, lr, n_tasks):
     """The same objective as JointAETrainer, in a hand-written loop."""
     optimizer = torch.optim.Adam(module.parameters(), lr=lr)
-    criterion = CrossEntropyLoss()
     cpu = []
     for _ in range(n_epochs):
         start = time.process_time()
         module.train()
         for index in torch.randperm(len(y)).split(batch):
             optimizer.zero_grad()
-            xb, tb, yb = x[index], task[index], y[index]
-            out = module(xb, tb)
-            mask = yb >= 0
-            safe = torch.where(mask, yb, torch.zeros((), dtype=yb.dtype))
-            loss = task_weighted_loss(criterion(out["prediction"], safe), tb, n_tasks,
-                                      mask=mask)
-            loss = loss + task_weighted_loss(reconstruction_errors(out, xb), tb, n_tasks)
+            loss = jae_objective(module, x[index], task[index], y[index], n_tasks)
             loss.backward()
             optimizer.step()
         cpu.append(time.process_time() - start)
@@ -191,10 +358,7 @@ def plain_loop(module, x, task, y, n_epochs, batch, lr, n_tasks):
 
 
 def speed(train, n_epochs=4, rounds=3):
-    X, y = train
-    Xl = np.vstack([long_form(X[y < 5][:1000], 0), long_form(X[y >= 5][:1000], 1)])
-    yl = np.concatenate([y[y < 5][:1000], y[y >= 5][:1000]])
-    yl[::2] = -1
+    Xl, yl = speed_data(train)
     print(f"\n## 3. Speed: {len(yl)} rows (half unlabelled), JAE {JAE}, batch 128, "
           f"batching='mixed' (the plain loop shuffles all rows the same way), {n_epochs} "
           f"epochs x {rounds} rounds; CPU seconds per epoch, median")
@@ -207,10 +371,7 @@ def speed(train, n_epochs=4, rounds=3):
         module = JointAEClassifier(**JAE, max_epochs=0, random_state=r).fit(Xl, yl).net_.module_
         x = torch.as_tensor(Xl[:, :-1])
         task = torch.as_tensor(Xl[:, -1]).long()
-        codes = np.full(len(yl), -1)
-        for t, classes in enumerate(clf.task_classes_):
-            rows = (Xl[:, -1] == t) & (yl >= 0)
-            codes[rows] = np.searchsorted(classes, yl[rows])
+        codes = label_codes(clf, Xl, yl)
         torch.manual_seed(r)
         plain_times += plain_loop(module, x, task, torch.as_tensor(codes), n_epochs, 128, 1e-3,
                                   2)
@@ -233,12 +394,17 @@ def main():
     train, test = load()
     seeds = list(range(args.seeds))
     start = time.time()
-    if "recon" in args.only:
+    only = args.only.split(",")
+    if "recon" in only:
         reconstruction(train, test, seeds, args.epochs)
-    if "transfer" in args.only:
+    if "transfer" in only:
         transfer(train, test, seeds, args.epochs, args.transfer_epochs, args.protocols)
-    if "speed" in args.only:
+    if "speed" in only:
         speed(train)
+    if "depth" in only:
+        depth_study(train, test, seeds, args.epochs)
+    if "domain" in only:
+        domain_adaptation(train, test, seeds, args.epochs, args.transfer_epochs)
     print(f"\ntotal wall time {time.time() - start:.0f} s")
 
 

@@ -1,6 +1,6 @@
 """Seconds per epoch: the skorch-based estimators against a plain PyTorch loop.
 
-DMTRLClassifier and DeepAMTFLClassifier. For each, both loops train the same module
+DMTRLClassifier, DeepAMTFLClassifier and JointAEClassifier. For each, both loops train the same module
 (built by the estimator, before any training) on the same data, with the same
 optimiser, batch size, objective and shuffling; only the training loop differs.
 DMTRL: long-form one-vs-rest tasks, task-uniform logistic loss. Deep-AMTFL: the
@@ -9,6 +9,15 @@ objective computed by the same ``deep_amtfl_objective`` in both loops. Run:
 
     python benchmarks/bench_neural.py > benchmarks/results/bench_neural.txt
 
+JointAE: two tasks (mnist5k digits 0-4 and 5-9, 1,000 images each, every other
+row unlabelled), the paper's MNIST branch (500, 250, 125) with 15 + 15 bottleneck
+units, end-to-end, ``batching="mixed"`` (the plain loop shuffles all rows
+together); the objective is ``bench_joint_ae.jae_objective`` in the plain loop.
+``--only jointae`` (or ``dmtrl``, ``amtfl``, comma-separated) runs some rows only;
+append those to the results file rather than overwrite it::
+
+    python benchmarks/bench_neural.py --only jointae >> benchmarks/results/bench_neural.txt
+
 Each epoch is timed twice: wall clock (skorch's own ``dur`` column, and
 ``perf_counter`` in the plain loop) and CPU time of this process
 (``time.process_time``, by a skorch callback and in the plain loop). With one torch
@@ -16,6 +25,7 @@ and one BLAS thread the CPU time is what the loop costs, and it is much less
 disturbed than the wall clock when other processes share the cores.
 """
 
+import argparse
 import copy
 import os
 import platform
@@ -28,7 +38,9 @@ import torch
 from skorch.callbacks import Callback
 from threadpoolctl import threadpool_limits
 
+from bench_joint_ae import JAE, jae_objective, label_codes, speed_data
 from sklearn_mtl import DeepAMTFLClassifier, DMTRLClassifier
+from sklearn_mtl.neural import JointAEClassifier
 from sklearn_mtl.neural._deep_amtfl import deep_amtfl_objective
 from sklearn_mtl.nn import LogisticLoss, task_weighted_loss
 
@@ -116,7 +128,23 @@ def compare(name, est, X, y, x, task, target, objective):
           f"{skorch_cpu / plain_cpu:6.2f}", flush=True)
 
 
+def jointae_rows():
+    pixels, labels = images(N_IMAGES_AMTFL)
+    Xl, yl = speed_data((pixels[:4000], labels[:4000]))
+    est = JointAEClassifier(**JAE, batching="mixed", lr=1e-3, batch_size=BATCH,
+                            random_state=0)
+    est.set_params(max_epochs=0).fit(Xl, yl)
+    codes = torch.as_tensor(label_codes(est, Xl, yl))
+    compare(f"JointAE MLP {JAE['hidden_layer_sizes']}, 15+15", est, Xl, yl,
+            torch.as_tensor(np.ascontiguousarray(Xl[:, :-1], dtype=np.float32)),
+            torch.as_tensor(Xl[:, -1]).long(), codes, jae_objective)
+
+
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--only", default="dmtrl,amtfl,jointae",
+                        help="comma-separated rows to run: dmtrl, amtfl, jointae")
+    only = parser.parse_args().only.split(",")
     X, y = long_form(N_IMAGES)
     print(f"# bench_neural: {N_IMAGES} mnist5k images x 10 one-vs-rest tasks = {len(y)} rows,"
           f" batch {BATCH}, {ROUNDS} alternating rounds of {N_EPOCHS} epochs each (first "
@@ -138,7 +166,9 @@ def main():
     x = torch.as_tensor(np.ascontiguousarray(X[:, :-1], dtype=np.float32))
     task = torch.as_tensor(X[:, -1], dtype=torch.long)
     target = torch.as_tensor(y, dtype=torch.float32)
-    for name, params in configs.items():
+    if only != ["dmtrl", "amtfl", "jointae"]:
+        print(f"# --only {','.join(only)}: rows to add to the record, not a full run")
+    for name, params in configs.items() if "dmtrl" in only else ():
         est = DMTRLClassifier(**params, init="random", rank=8, lr=1e-3, batch_size=BATCH,
                               random_state=0)
         compare(f"DMTRL {name}", est, X, y, x, task, target, dmtrl_loss)
@@ -149,12 +179,15 @@ def main():
                                             conv_layers=((8, 5), (16, 4)),
                                             input_shape=(1, 28, 28)),
     }
-    for name, params in amtfl_configs.items():
+    for name, params in amtfl_configs.items() if "amtfl" in only else ():
         est = DeepAMTFLClassifier(one_vs_rest=True, task_column=None, **AMTFL, **params,
                                   lr=1e-3, batch_size=BATCH, random_state=0)
         compare(f"Deep-AMTFL {name}", est, pixels, labels, torch.as_tensor(pixels),
                 torch.zeros(len(labels), dtype=torch.long), torch.as_tensor(labels),
                 deep_amtfl_loss)
+    if "jointae" in only:
+        print(f"# JointAE rows: 2 x 1000 mnist5k images, half unlabelled, batch {BATCH}")
+        jointae_rows()
 
 
 if __name__ == "__main__":

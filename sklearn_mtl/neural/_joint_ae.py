@@ -120,6 +120,9 @@ class JointAENet(nn.Module):
         Number of classes per task; adds a softmax head per task.
     head_input : {"both", "shared"}
         The head reads ``[z^p ; z^c]`` or ``z^c`` only.
+    share_head : bool
+        One head for every task (one module object, as a tied layer), for
+        tasks with one label set (domain adaptation, MNIST <-> USPS).
 
     Attributes
     ----------
@@ -137,7 +140,7 @@ class JointAENet(nn.Module):
     def __init__(self, input_shapes, *, hidden_layer_sizes=(), n_private=8, n_shared=8,
                  decoder_layer_sizes=None, conv_layers=(), shared_depth=None,
                  activation="relu", output_activation="sigmoid", output_sizes=None,
-                 head_input="both"):
+                 head_input="both", share_head=False):
         super().__init__()
         self.input_shapes = [tuple(int(v) for v in s) for s in input_shapes]
         self.n_tasks = len(self.input_shapes)
@@ -185,7 +188,11 @@ class JointAENet(nn.Module):
         self.heads = None
         if self.output_sizes is not None:
             code = self.n_shared + (self.n_private if head_input == "both" else 0)
-            self.heads = nn.ModuleList(nn.Linear(code, k) for k in self.output_sizes)
+            if share_head:
+                head = nn.Linear(code, self.output_sizes[0])
+                self.heads = nn.ModuleList([head] * len(self.output_sizes))
+            else:
+                self.heads = nn.ModuleList(nn.Linear(code, k) for k in self.output_sizes)
 
     def _last_width(self, t):
         width = self.common_specs[t][-1][2]
@@ -1195,6 +1202,11 @@ class JointAEClassifier(MultiTaskClassifierMixin, _NeuralClassifierMixin, Classi
         reconstruction loss (``"end_to_end"``; the paper gives none).
     head_input : {"both", "shared"}, default="both"
         The heads read ``[z^p ; z^c]`` or the shared code ``z^c`` alone.
+    share_head : bool, default=False
+        ``"end_to_end"`` only: one head for every task (the tasks must have
+        the same label set), so that the labels of one task train the
+        classifier of the others through the shared code (``head_input=
+        "shared"``): same-label domain adaptation.
     transfer_max_epochs : int or None, default=None
         ``"branch_transfer"`` only: epochs of the supervised stages 2 and 3
         (None: ``max_epochs``). Their labelled sets are often small, so an
@@ -1251,11 +1263,12 @@ class JointAEClassifier(MultiTaskClassifierMixin, _NeuralClassifierMixin, Classi
         "source_tasks": [list, tuple, np.ndarray, None],
         "supervised_weight": [Interval(Real, 0, None, closed="left")],
         "head_input": [StrOptions({"both", "shared"})],
+        "share_head": ["boolean"],
         "transfer_max_epochs": [Interval(Integral, 0, None, closed="left"), None],
     }
 
     def __init__(self, strategy="end_to_end", *, source_tasks=None, supervised_weight=1.0,
-                 head_input="both", transfer_max_epochs=None, hidden_layer_sizes=(64,),
+                 head_input="both", share_head=False, transfer_max_epochs=None, hidden_layer_sizes=(64,),
                  n_private=8, n_shared=8, decoder_layer_sizes=None, conv_layers=None,
                  input_shape=None, shared_depth=None, activation="relu", output_activation="sigmoid",
                  reconstruction_loss="mean", batching="balanced", max_epochs=100, lr=1e-3,
@@ -1278,6 +1291,7 @@ class JointAEClassifier(MultiTaskClassifierMixin, _NeuralClassifierMixin, Classi
         self.source_tasks = source_tasks
         self.supervised_weight = supervised_weight
         self.head_input = head_input
+        self.share_head = share_head
         self.transfer_max_epochs = transfer_max_epochs
 
     # ---- targets: -1 = unlabelled, per-task label sets
@@ -1302,6 +1316,19 @@ class JointAEClassifier(MultiTaskClassifierMixin, _NeuralClassifierMixin, Classi
     def _check_architecture(self, n_features, n_tasks, output_sizes):
         super()._check_architecture(n_features, n_tasks, output_sizes)
         self._architecture["head_input"] = self.head_input
+        self._architecture["share_head"] = self.share_head
+        if self.share_head:
+            if self.strategy == "branch_transfer":
+                raise ValueError("share_head=True is used by strategy='end_to_end' only; "
+                                 "branch transfer trains a head per stage")
+            first = self.task_classes_[0]
+            differ = [_plain(t) for t, c in zip(self.tasks_, self.task_classes_)
+                      if not np.array_equal(c, first)]
+            if differ:
+                raise ValueError(
+                    f"share_head=True needs one label set for every task, but task(s) "
+                    f"{differ} have labels other than task {_plain(self.tasks_[0])!r}'s "
+                    f"{first.tolist()}")
         if self.strategy == "branch_transfer":
             self._sources = self._check_sources()
         elif self.source_tasks is not None:
