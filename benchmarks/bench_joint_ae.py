@@ -31,7 +31,7 @@ training draws, rows 4000-4999 as the test set; pixels scaled to [0, 1]. Task
    0-4 <-> 5-9 (2,000 labelled source rows, 500 labelled target rows, as in
    protocol A) with the tie at depth 1..5 of a smaller branch
    784-256-64-15 (layers 1: 784->256, 2: 256->64, 3: 64->15 the bottleneck,
-   4: 15->64, 5: 64->256), 10 epochs.
+   4: 15->64, 5: 64->256), 20 epochs.
 5. MNIST <-> USPS (paper Table 4, and Table 3's MNIST-USPS rows), ``--only
    domain``: ``../shared/data/usps5k.npz`` (16x16, rows 0-3999 for training
    draws, 4000-4999 test) beside mnist5k; 2,000 MNIST and 1,800 USPS rows, all
@@ -43,10 +43,10 @@ training draws, rows 4000-4999 as the test set; pixels scaled to [0, 1]. Task
    784 vs 256 inputs), branch transfer at the bottleneck, and an MLP (60, 30)
    on the 200 target labels alone. Accuracy on the target's test rows.
 
-Sections 4 and 5 (about 12 minutes on one core)::
+Sections 4 and 5 (848 s wall, 14 minutes, on one core of the loaded machine)::
 
     OMP_NUM_THREADS=1 python benchmarks/bench_joint_ae.py --only depth,domain \
-        --epochs 10 --transfer-epochs 10 >> benchmarks/results/bench_joint_ae.txt
+        --epochs 20 --transfer-epochs 20 >> benchmarks/results/bench_joint_ae.txt
 """
 
 import argparse
