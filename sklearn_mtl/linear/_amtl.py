@@ -702,8 +702,10 @@ _COMMON_DOC = """
 
     - B-step (``W`` fixed): the losses :math:`L_s` are evaluated at the current
       ``W`` and ``B`` separates over its columns into ``T`` non-negative lassos
-      that share the design ``W``; they are solved as one batch by monotone FISTA
-      with a non-negative soft-threshold that keeps the diagonal at zero.
+      that share the design ``W``; they are solved by a working set (the
+      ``T x T`` gradient from the ``d x T`` factor ``W``, then per target its
+      support and worst violators as one batch of small lassos, monotone FISTA
+      with a non-negative soft-threshold that keeps the diagonal at zero).
     - W-step (``B`` fixed): a smooth convex problem in all task weights, coupled by
       :math:`(I - B)(I - B)^T`. For the squared loss its normal equations are
       solved by conjugate gradient with a block-Jacobi preconditioner; for the
@@ -759,8 +761,16 @@ _COMMON_DOC = """
       Like the authors' code (3 to 5 alternations), ``max_iter`` and ``tol`` thus
       also regularise; the defaults (20, 1e-4) follow the spec's recommendation.
 
-    ``B`` has ``T^2`` entries and each B-step costs ``O(T^2 d)`` per inner
-    iteration; fits with several hundred tasks take seconds to minutes.
+    ``B`` has ``T^2`` entries. One alternation costs, with ``k`` the working-set
+    width of the B-step (largest number of sources of a task + 16, at most
+    ``T - 1``) and ``n`` rows per task: B-step at most
+    ``2 * (4 T^2 d + T k^2 d + 200 T k^2)``; W-step (squared loss) ``T^3`` to form
+    ``(I - B)(I - B)^T`` plus, per conjugate-gradient iteration,
+    ``2 T^2 d + 2 T d^2`` (``T d^2 n`` once for the Gram blocks); the objective
+    ``2 T^2 d``. Memory: a few ``T x T`` matrices and ``T k^2 + T d^2``. Measured
+    (``benchmarks/bench_linear_speed.py``, d = 50): the B-step takes 0.7 s at
+    T = 1,000 and 1.7 s at T = 2,000 from ``B = 0``; at n < d the W-step's
+    conjugate gradient then dominates the fit.
 
     References
     ----------
