@@ -21,6 +21,7 @@ from torch.nn import functional as F
 from sklearn_mtl.model_selection import TaskStratifiedKFold
 from sklearn_mtl.neural._robust_joint import (
     RobustJointAutoencoder,
+    RobustJointGAN,
     RobustJointNetClassifier,
     RobustJointNetRegressor,
     StackedNet,
@@ -472,3 +473,94 @@ def test_bcd_step_moves_only_the_batch_network():
                                 "callbacks": [record]}).fit(*train[:2], tasks=train[2])
     assert len(record.moved) == 3 * 2 * 3  # 3 epochs x 2 batches x 3 datasets
     assert all(changed == [task] for task, changed in record.moved), record.moved
+
+
+# --------------------------------------------------------------------------- GAN
+
+GAN_FAST = dict(hidden_layer_sizes=(16,), latent_dim=4, batch_size=-1, lr=1e-2,
+                n_init_epochs=4, irls_every=3, max_irls_iter=1, irls_tol=0.0,
+                task_column=None, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def digit_gan():
+    X, t = _digit_images(n_tasks=2, n_rows=40)
+    return RobustJointGAN(**GAN_FAST).fit(X, tasks=t), X, t
+
+
+def test_gan_samples_shape_dtype_range_and_diagnostics(digit_gan):
+    gan, X, t = digit_gan
+    images = gan.sample(7, task=1, random_state=0)
+    assert images.shape == (7, X.shape[1]) and images.dtype == np.float64
+    assert np.all((images >= 0) & (images <= 1)) and np.isfinite(images).all()
+    # One generator block then one discriminator block, each fully coupled.
+    assert gan.block_layers_ == [("G.fc1", "G.out"), ("D.fc1", "D.out")]
+    assert gan.sharing_weights_.shape == (2, 2, 2)
+    np.testing.assert_allclose(gan.sharing_weights_, gan.sharing_weights_.transpose(0, 2, 1))
+    np.testing.assert_array_equal(gan.sharing_weights_[:, [0, 1], [0, 1]], 1.0)
+    assert gan.sigma_.shape == (2,) and np.all(gan.sigma_ > 0)
+    assert gan.clusters_.shape == (2, 2) and gan.clusters_.dtype.kind == "i"
+    assert gan.n_irls_iter_ == 1 and len(gan.history_) == gan.max_epochs
+    assert {"d_loss", "g_loss"} <= set(gan.history_[-1]["batches"][0])
+    # The two datasets' generators differ (the coupling is soft).
+    assert not np.allclose(gan.sample(5, 0, random_state=1), gan.sample(5, 1, random_state=1))
+
+
+def test_gan_reproducible_and_pickles(digit_gan):
+    gan, X, t = digit_gan
+    again = RobustJointGAN(**GAN_FAST).fit(X, tasks=t)
+    np.testing.assert_array_equal(gan.sample(4, 0, random_state=3),
+                                  again.sample(4, 0, random_state=3))
+    np.testing.assert_array_equal(gan.sharing_weights_, again.sharing_weights_)
+    state = torch.get_rng_state()
+    copy = pickle.loads(pickle.dumps(gan))
+    np.testing.assert_array_equal(copy.sample(4, 1, random_state=3),
+                                  gan.sample(4, 1, random_state=3))
+    assert torch.equal(torch.get_rng_state(), state)  # sampling leaves torch's stream
+
+
+def test_gan_lambda_zero_is_isolated_training():
+    # lam = 0: dataset 0's pair is trained exactly as without the coupling, so
+    # replacing dataset 1's images (same row count, same schedule) leaves it unchanged.
+    X, t = _digit_images(n_tasks=2, n_rows=30)
+    other = X.copy()
+    other[t == 1] = 1.0 - other[t == 1]
+    params = dict(GAN_FAST, lam=0.0)
+    a = RobustJointGAN(**params).fit(X, tasks=t)
+    b = RobustJointGAN(**params).fit(other, tasks=t)
+    for pa, pb in zip(a.net_.module_.parameters(), b.net_.module_.parameters()):
+        torch.testing.assert_close(pa[0], pb[0], rtol=0, atol=0)
+    assert not torch.equal(a.net_.module_.generator.layers[0].weight[1],
+                           b.net_.module_.generator.layers[0].weight[1])
+
+
+def test_gan_conv_discriminator():
+    X, t = _digit_images(n_tasks=2, n_rows=20)
+    gan = RobustJointGAN(**dict(GAN_FAST, conv_layers=[(4, 3, 2)], input_shape=(1, 8, 8),
+                                max_irls_iter=0)).fit(X, tasks=t)
+    assert gan.block_layers_[-2:] == [("D.conv1", "D.fc1"), ("D.fc1", "D.out")]
+    assert gan.sample(3, 0).reshape(-1, 1, 8, 8).shape == (3, 1, 8, 8)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda g: g.sample(3, task=7), r"task=7 is not one of the tasks seen in fit: \[0, 1\]"),
+    (lambda g: g.sample(0, task=0), "n_samples must be an integer of at least 1; got 0"),
+    (lambda g: g.sample(2.5, task=0), "n_samples must be an integer of at least 1; got 2.5"),
+])
+def test_gan_sample_bad_input(digit_gan, call, message):
+    with pytest.raises(ValueError, match=message):
+        call(digit_gan[0])
+
+
+def test_gan_refuses_images_outside_unit_interval_and_bad_params():
+    X, t = _digit_images(n_tasks=2, n_rows=10)
+    with pytest.raises(ValueError, match=r"X has feature values outside \[0, 1\] but "
+                       "output_activation='sigmoid'"):
+        RobustJointGAN(**GAN_FAST).fit(X * 16, tasks=t)
+    with pytest.raises(ValueError, match="latent_dim"):
+        RobustJointGAN(**dict(GAN_FAST, latent_dim=0)).fit(X, tasks=t)
+    with pytest.raises(Exception, match="not fitted"):
+        RobustJointGAN().sample(2, task=0)
+    # Any real features with a linear generator output.
+    gan = RobustJointGAN(**dict(GAN_FAST, output_activation=None, max_irls_iter=0))
+    assert gan.fit(X * 16 - 8, tasks=t).sample(3, 1, random_state=0).min() < 0

@@ -28,15 +28,17 @@ import torch
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin, _fit_context
-from sklearn.utils import TransformerTags
+from sklearn.utils import TransformerTags, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples, check_array, check_is_fitted
 from skorch.callbacks import Callback
+from skorch.utils import to_tensor
 from torch import nn
 from torch.nn import functional as F
 
 from ..base import MultiTaskClassifierMixin, MultiTaskRegressorMixin
 from ..nn import check_backbone
+from ..nn._objectives import task_weighted_loss
 from ._net import (
     BaseMultiTaskNeuralNet,
     MultiTaskNet,
@@ -46,9 +48,11 @@ from ._net import (
 
 __all__ = [
     "RobustJointAutoencoder",
+    "RobustJointGAN",
     "RobustJointNetClassifier",
     "RobustJointNetRegressor",
     "IRLSReweighting",
+    "StackedGAN",
     "StackedNet",
     "block_sigma",
     "consistency_loss",
@@ -1509,4 +1513,388 @@ class RobustJointAutoencoder(TransformerMixin, _BaseRobustJoint):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = False
         tags.transformer_tags = TransformerTags()
+        return tags
+
+
+# --------------------------------------------------------------------------- GAN
+
+
+class StackedGAN(nn.Module):
+    """``n`` generator/discriminator pairs: two :class:`StackedNet` stacks, one coupling.
+
+    The generator maps a ``latent_dim`` code through the mirrored dense widths
+    to a sigmoid image row; the discriminator (dense, or conv blocks through
+    ``input_shape``) maps an image row to one logit. Each stack couples its own
+    adjacent layers across datasets exactly as in :class:`StackedNet`
+    (its own pair weights, Laplacian penalty and distances); this module only
+    lays the two stacks side by side, so that :class:`IRLSReweighting` and the
+    diagnostics see one list of ``layers`` (generator's first) and of
+    ``blocks``: ``pair_weights`` is the concatenation of both stacks' weights.
+
+    Parameters
+    ----------
+    n_tasks, n_features : int
+    latent_dim : int
+    hidden_layer_sizes : tuple of int
+        Discriminator dense widths; the generator uses them reversed.
+    conv_layers, input_shape :
+        Discriminator conv blocks (see :class:`StackedNet`).
+    activation, lam, distance, couple_output :
+        As in :class:`StackedNet`, for both stacks.
+    output_activation : {"sigmoid", None}
+        The generator's output (the discriminator outputs a logit).
+    """
+
+    def __init__(self, n_tasks, n_features, latent_dim, hidden_layer_sizes=(), conv_layers=(),
+                 input_shape=None, activation="leaky_relu", lam=10.0, distance="mean",
+                 couple_output=True, output_activation="sigmoid"):
+        super().__init__()
+        self.n_tasks = int(n_tasks)
+        self.latent_dim = int(latent_dim)
+        common = dict(activation=activation, lam=lam, distance=distance,
+                      couple_output=couple_output)
+        self.generator = StackedNet(n_tasks, latent_dim, tuple(reversed(hidden_layer_sizes)),
+                                    [n_features], output_activation=output_activation,
+                                    **common)
+        self.discriminator = StackedNet(n_tasks, n_features, tuple(hidden_layer_sizes), [1],
+                                        conv_layers=conv_layers, input_shape=input_shape,
+                                        **common)
+
+    @property
+    def layers(self):
+        """Generator layers then discriminator layers (a plain list)."""
+        return list(self.generator.layers) + list(self.discriminator.layers)
+
+    @property
+    def blocks(self):
+        offset = len(self.generator.layers)
+        return list(self.generator.blocks) + [tuple(i + offset for i in block)
+                                              for block in self.discriminator.blocks]
+
+    @property
+    def pair_weights(self):
+        return torch.cat([self.generator.pair_weights, self.discriminator.pair_weights])
+
+    def set_pair_weights(self, weights):
+        k = len(self.generator.blocks)
+        self.generator.set_pair_weights(np.asarray(weights)[:k])
+        self.discriminator.set_pair_weights(np.asarray(weights)[k:])
+
+    def block_sq_distances(self):
+        return np.concatenate([self.generator.block_sq_distances(),
+                               self.discriminator.block_sq_distances()])
+
+    def coupling_penalty(self):
+        """Both stacks' coupling terms (each stack's own gradient is its own term)."""
+        return self.generator.coupling_penalty() + self.discriminator.coupling_penalty()
+
+    def generate(self, z, task):
+        """Images (rows) from codes ``z`` of each row's dataset generator."""
+        # One feature: StackedNet squeezes a width-1 output to (rows,).
+        return self.generator(z, task).reshape(len(task), -1)
+
+    def forward(self, x, task):
+        """The discriminator's logits for image rows ``x`` (the net's "prediction")."""
+        return self.discriminator(x, task)
+
+
+def _logistic_loss(logits, real):
+    """Per-row non-saturating GAN loss: ``-log D`` (real) or ``-log(1 - D)`` (fake)."""
+    return F.softplus(-logits) if real else F.softplus(logits)
+
+
+class _RobustJointGANNet(_RobustJointSkorchNet):
+    """Alternating discriminator/generator steps with the stacks' coupling terms.
+
+    A GAN's objective is a min-max: the discriminator minimises
+    ``f^D_i = E -log D_i(x) - log(1 - D_i(G_i(z)))`` and the generator
+    ``f^G_i = E -log D_i(G_i(z))`` (non-saturating DCGAN loss), each plus its
+    own stack's coupling ``lambda C / n``. One scalar loss cannot express that
+    (the discriminator's gradient of the generator's term has the wrong sign),
+    so this net overrides skorch's smallest hook that owns the
+    backward/step pair, :meth:`train_step`: two backward passes and two steps
+    of the net's one optimiser per batch. Parameters without a gradient
+    (``grad`` None) are skipped by torch's optimisers, so the discriminator
+    step leaves the generator untouched and vice versa, and the optimiser (and
+    its state) stays the one of the whole fit, as for the other estimators.
+    Everything else (batches, callbacks, IRLS, history) is skorch's loop.
+    """
+
+    def _coupling(self, stack, X):
+        if self.solver == "bcd":
+            return stack.subproblem_penalty(int(X["task"][0]))
+        return stack.coupling_penalty() / stack.n_tasks
+
+    def _task_mean(self, per_row, task):
+        return task_weighted_loss(per_row, task, self.n_tasks, self.task_weighting)
+
+    def _losses(self, X, fake_for_discriminator=True):
+        module = self.module_
+        x = to_tensor(X["x"], device=self.device)
+        task = to_tensor(X["task"], device=self.device)
+        z = torch.randn(len(task), module.latent_dim, device=x.device)
+        fake = module.generate(z, task)
+        real_logit = module(x, task)
+        fake_logit = module(fake.detach() if fake_for_discriminator else fake, task)
+        d_loss = self._task_mean(_logistic_loss(real_logit, True)
+                                 + _logistic_loss(fake_logit, False), task)
+        return d_loss, fake, task, real_logit
+
+    def train_step(self, batch, **fit_params):
+        self._set_training(True)
+        X, _ = batch
+        module = self.module_
+        optimizer = self.optimizer_
+        # Discriminator step: fakes detached, so the generator gets no gradient.
+        optimizer.zero_grad(set_to_none=True)
+        d_loss, fake, task, real_logit = self._losses(X)
+        d_total = d_loss + self._coupling(module.discriminator, X)
+        d_total.backward()
+        optimizer.step()
+        # Generator step through the updated discriminator, whose gradient is dropped.
+        optimizer.zero_grad(set_to_none=True)
+        g_loss = self._task_mean(_logistic_loss(module(fake, task), True), task)
+        g_total = g_loss + self._coupling(module.generator, X)
+        g_total.backward()
+        for p in module.discriminator.parameters():
+            p.grad = None
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        self.history.record_batch("d_loss", float(d_loss.detach()))
+        self.history.record_batch("g_loss", float(g_loss.detach()))
+        return {"loss": (d_total + g_total).detach(), "y_pred": real_logit.detach()}
+
+    def objective_terms(self, outputs, y_true, X, training=False):
+        # Validation (a train_split): the discriminator's loss and both couplings.
+        with torch.no_grad():
+            d_loss, _, _, _ = self._losses(X)
+        return {"discriminator": d_loss,
+                "consistency": self.module_.coupling_penalty() / self.module_.n_tasks}
+
+
+class RobustJointGAN(_BaseRobustJoint):
+    __doc__ = (
+        """One GAN per dataset, tied by a robust norm (RobustJointNets).
+
+    Every dataset (task) trains its own generator :math:`G_i` and
+    discriminator :math:`D_i` (a small DCGAN-style pair: a dense generator and
+    a dense, or convolutional through ``input_shape``, discriminator). The
+    generators of every pair of datasets are coupled block by block (two
+    adjacent layers) by the Geman-McClure norm of their parameter
+    differences, and so are the discriminators, with the same IRLS schedule
+    as :class:`RobustJointNetClassifier` (an L2-coupled start, then
+    reweighting): a small dataset can borrow the layers of a large related
+    one. ``fit(X)`` needs only images and the task column; :meth:`sample`
+    draws new images of one dataset.
+"""
+        + _PARAMS_DOC.replace(
+            "hidden_layer_sizes : tuple of int, default=(64,)\n"
+            "        Widths of the dense hidden layers (after the conv blocks, if any);\n"
+            "        the architecture :math:`G_\\theta` every dataset's network copies.",
+            "hidden_layer_sizes : tuple of int, default=(128,)\n"
+            "        Discriminator dense widths (after its conv blocks, if any); the\n"
+            "        generator uses them reversed, from the code to the image.").replace(
+            "conv_layers : tuple of (out_channels, kernel_size[, pool]), default=None\n"
+            "        Conv blocks",
+            "conv_layers : tuple of (out_channels, kernel_size[, pool]), default=None\n"
+            "        Discriminator conv blocks").replace(
+            'activation : {"relu", "tanh"}, default="relu"',
+            'activation : {"leaky_relu", "relu", "tanh"}, default="leaky_relu"\n'
+            "        Hidden activation of both networks.").replace(
+            "lr : float, default=1e-3", "lr : float, default=2e-4").replace(
+            "        Whether the output layers take part in the coupling. \"auto\": when\n"
+            "        every task's output layer has one shape (same number of classes);\n"
+            "        tasks with different label-set sizes keep their output layers out,\n"
+            "        as the paper's code does.",
+            "        Whether the output layers take part in the coupling (\"auto\" and\n"
+            "        True: yes, every parameter is coupled, as in the paper's DCGAN).")
+        + """    latent_dim : int, default=16
+        Width of the generator's Gaussian code :math:`z`.
+    output_activation : {"sigmoid", None}, default="sigmoid"
+        The generator's last activation: ``"sigmoid"`` for images in [0, 1]
+        (then ``X`` must lie in [0, 1]), None for any real features.
+
+    Attributes
+    ----------"""
+        + _ATTRIBUTES_DOC.replace(
+            "the\n        :class:`StackedNet`, every layer",
+            "the\n        :class:`StackedGAN`, every layer")
+        + """    n_features_out_ : int
+        Width of a sampled row (that of the training images).
+
+    See Also
+    --------
+    RobustJointAutoencoder : per-dataset autoencoders.
+"""
+        + _NOTES_DOC.replace(
+            "    The paper does not give the optimiser",
+            """    GAN specifics. Each :math:`f_i` is the non-saturating DCGAN loss of
+    pair ``i``; blocks are formed inside each network, so ``sharing_weights_``,
+    ``sigma_`` and ``clusters_`` have one row per generator block then one
+    per discriminator block (``block_layers_`` names them ``G.fc1``,
+    ``D.out``...). The two-player step does not fit the neural base's single
+    loss: the skorch net overrides ``train_step`` only (one discriminator
+    step, then one generator step, per batch, with the fit's one optimiser);
+    the rest of the loop, the batches and the IRLS callback are shared. The
+    generator is dense (no transposed convolutions) and, by default, ends in
+    a sigmoid, so ``X`` must lie in [0, 1]; :meth:`sample` returns flat rows with as many
+    columns as ``X`` has features (reshape them with ``input_shape``).
+
+    The paper does not give the optimiser""")
+        + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_mtl.neural._robust_joint import RobustJointGAN
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.column_stack([rng.rand(60, 6), np.repeat([0, 1], 30)])
+    >>> gan = RobustJointGAN(hidden_layer_sizes=(8,), latent_dim=4, n_init_epochs=3,
+    ...                      irls_every=2, max_irls_iter=1, batch_size=-1,
+    ...                      random_state=0).fit(X)
+    >>> gan.sample(5, task=1, random_state=0).shape
+    (5, 6)
+    """
+    )
+
+    _net_class = _RobustJointGANNet
+    _requires_y = False
+
+    _parameter_constraints = {
+        **_BaseRobustJoint._parameter_constraints,
+        "activation": [StrOptions({"leaky_relu", "relu", "tanh"})],
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "output_activation": [StrOptions({"sigmoid"}), None],
+    }
+
+    def __init__(self, *, latent_dim=16, output_activation="sigmoid",
+                 hidden_layer_sizes=(128,), conv_layers=None, input_shape=None,
+                 activation="leaky_relu", lam=10.0, distance="mean", weight_rule="paper",
+                 solver="joint", n_init_epochs=30, irls_every=15, max_irls_iter=8,
+                 irls_tol=1e-2, n_neighbors=3, couple_output="auto", lr=2e-4,
+                 batch_size=64, optimizer=torch.optim.Adam, task_weighting="uniform",
+                 callbacks=None, train_split=None,
+                 net_params=None, warm_start=False, verbose=0, device="cpu",
+                 random_state=None, task_column=-1):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes, conv_layers=conv_layers,
+            input_shape=input_shape, activation=activation, lam=lam, distance=distance,
+            weight_rule=weight_rule, solver=solver, n_init_epochs=n_init_epochs,
+            irls_every=irls_every, max_irls_iter=max_irls_iter, irls_tol=irls_tol,
+            n_neighbors=n_neighbors, couple_output=couple_output, lr=lr,
+            batch_size=batch_size, optimizer=optimizer, task_weighting=task_weighting,
+            callbacks=callbacks, train_split=train_split, net_params=net_params,
+            warm_start=warm_start, verbose=verbose, device=device,
+            random_state=random_state, task_column=task_column)
+        self.latent_dim = latent_dim
+        self.output_activation = output_activation
+
+    def _check_architecture(self, n_features, n_tasks, output_sizes):
+        hidden, conv, input_shape = check_backbone(
+            n_features, self.hidden_layer_sizes, self.conv_layers, self.input_shape)
+        if self.couple_output is False and not hidden:
+            raise ValueError(
+                "couple_output=False with no hidden layer leaves nothing coupled; add "
+                "hidden_layer_sizes")
+        self._architecture = dict(hidden_layer_sizes=hidden, conv_layers=conv,
+                                  input_shape=input_shape,
+                                  couple_output=self.couple_output in ("auto", True))
+
+    def _build_module(self, n_features, n_tasks, output_sizes, X, y):
+        values = X["x"]
+        if self.output_activation == "sigmoid" and len(values) and (
+                float(values.min()) < 0 or float(values.max()) > 1):
+            raise ValueError(
+                "X has feature values outside [0, 1] but output_activation='sigmoid' "
+                "can only generate values in [0, 1]: scale the images to [0, 1] (e.g. "
+                "X / X.max()) or set output_activation=None")
+        arch = self._architecture
+        return StackedGAN(n_tasks, n_features, self.latent_dim, arch["hidden_layer_sizes"],
+                          conv_layers=arch["conv_layers"], input_shape=arch["input_shape"],
+                          activation=self.activation, lam=self.lam, distance=self.distance,
+                          couple_output=arch["couple_output"],
+                          output_activation=self.output_activation)
+
+    @staticmethod
+    def _layer_names(module):
+        names = [f"G.{name}" for name in _BaseRobustJoint._layer_names(module.generator)]
+        return names + [f"D.{name}"
+                        for name in _BaseRobustJoint._layer_names(module.discriminator)]
+
+    def _set_fitted_attributes(self):
+        super()._set_fitted_attributes()
+        self.n_features_out_ = int(self.n_features_in_)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, tasks=None):
+        """Fit the stacked GANs: the L2-coupled start, then IRLS.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_columns)
+            Long-form images (flat rows, values in [0, 1]) with the task column
+            (see ``task_column``).
+        y : None
+            Ignored (a GAN has no targets).
+        tasks : array-like of shape (n_samples,), default=None
+            Each row's task, when ``X`` holds only features.
+
+        Returns
+        -------
+        self : RobustJointGAN
+        """
+        return self._fit(X, None, tasks)
+
+    def sample(self, n_samples, task, random_state=None):
+        """Draw images from one dataset's generator.
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of images, at least 1.
+        task : object
+            The dataset, one of ``tasks_``.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the Gaussian codes (numpy); the caller's torch stream is
+            not used.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features_out_), dtype float64
+            Flat image rows (in [0, 1] with ``output_activation="sigmoid"``),
+            in the column order of the training features
+            (``reshape(-1, *input_shape)`` for images).
+        """
+        check_is_fitted(self, "net_")
+        if (isinstance(n_samples, (bool, np.bool_)) or not isinstance(n_samples, Integral)
+                or n_samples < 1):
+            raise ValueError(f"n_samples must be an integer of at least 1; got "
+                             f"{n_samples!r}")
+        matches = np.flatnonzero(np.asarray(self.tasks_, dtype=object) == task)
+        if not matches.size:
+            raise ValueError(f"task={task!r} is not one of the tasks seen in fit: "
+                             f"{np.asarray(self.tasks_).tolist()}")
+        rng = check_random_state(random_state)
+        module = self.net_.module_
+        device = next(module.parameters()).device
+        z = torch.as_tensor(rng.standard_normal((int(n_samples), module.latent_dim)),
+                            dtype=torch.float32, device=device)
+        index = torch.full((int(n_samples),), int(matches[0]), dtype=torch.long,
+                           device=device)
+        module.eval()
+        with torch.no_grad():
+            images = module.generate(z, index)
+        return images.cpu().numpy().astype(np.float64)
+
+    def score(self, X, y=None, tasks=None):
+        """Mean log-probability that each row's discriminator calls the row real.
+
+        A diagnostic, not a sample-quality measure (a discriminator that has
+        lost to its generator scores ``log 0.5``).
+        """
+        logits, _ = self._forward(X, tasks)
+        return float(np.mean(-np.logaddexp(0.0, -logits.astype(np.float64))))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
         return tags
