@@ -90,7 +90,7 @@ def test_classifier_classes_proba_and_tasks_route():
     X, y = make_low_rank_tasks(n_tasks=4, n_samples=30, n_features=5, random_state=0)
     labels = np.where(y > 0, "yes", "no")
     est = AMTLClassifierCV(transfer_strengths=[0.1], transfer_sparsities=[1.0], cv=2,
-                           max_iter=3, task_column=None)
+                           max_iter=3, task_column=None, single_task=False)
     est.fit(X[:, :-1], labels, tasks=X[:, -1].astype(int))
     assert list(est.classes_) == ["no", "yes"]
     proba = est.predict_proba(X[:, :-1], tasks=X[:, -1].astype(int))
