@@ -193,3 +193,152 @@ def test_bad_input_messages():
     assert "task_weighting" not in DeepAMTFLRegressor().get_params()
     with pytest.raises(TypeError, match="weight_decay"):
         DeepAMTFLRegressor(weight_decay=1e-4)
+
+
+# ----------------------------------------------------------------------- backbone=
+
+
+class _ResidualBackbone(torch.nn.Module):
+    """A 2-layer net with a residual block: 64 -> 32, then h + block(h)."""
+
+    def __init__(self):
+        super().__init__()
+        self.inp = torch.nn.Linear(64, 32)
+        self.block = torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Linear(32, 32))
+
+    def forward(self, x):
+        h = self.inp(x)
+        return h + self.block(h)
+
+
+class _FlatConv(torch.nn.Module):
+    """Images (1, 8, 8) -> (n, 16): one conv, global average pool."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 16, 3, padding=1)
+
+    def forward(self, x):
+        return torch.relu(self.conv(x)).mean((2, 3))
+
+
+def _digits_split():
+    X, y = load_digits(return_X_y=True)
+    idx = np.random.RandomState(0).permutation(len(X))
+    return X[idx[:600]] / 16, y[idx[:600]], X[idx[600:1000]] / 16, y[idx[600:1000]]
+
+
+BACKBONE_FIT = dict(one_vs_rest=True, task_column=None, max_epochs=30, lr=3e-3,
+                    batch_size=64, random_state=0)
+
+
+def test_custom_backbone_learns_like_builtin_mlp():
+    X, y, X_test, y_test = _digits_split()
+    builtin = DeepAMTFLClassifier(hidden_layer_sizes=(32,), **BACKBONE_FIT).fit(X, y)
+    ref = builtin.score(X_test, y_test)
+    for backbone in (_ResidualBackbone, _ResidualBackbone()):
+        custom = DeepAMTFLClassifier(backbone=backbone, **BACKBONE_FIT).fit(X, y)
+        acc = custom.score(X_test, y_test)
+        assert acc > 0.6  # chance is 0.1
+        assert acc > ref - 0.25
+        assert isinstance(custom.net_.module_.backbone.net, _ResidualBackbone)
+        assert custom.feedback_matrix_.shape == (10, 32)
+        assert custom.shared_features(X_test[:5]).min() >= 0  # Z is non-negative
+
+
+def test_backbone_instance_not_mutated_and_fine_tuned_from_its_weights():
+    X, y, _, _ = _digits_split()
+    torch.manual_seed(1)
+    backbone = _ResidualBackbone()
+    before = {k: v.clone() for k, v in backbone.state_dict().items()}
+    est = DeepAMTFLClassifier(backbone=backbone, **{**BACKBONE_FIT, "max_epochs": 0})
+    est.fit(X, y)
+    assert est.backbone is backbone
+    for k, v in backbone.state_dict().items():
+        assert torch.equal(v, before[k])
+    # max_epochs=0: the fitted backbone is the given one's weights, not a fresh init.
+    fitted = est.net_.module_.backbone.net
+    assert fitted is not backbone
+    for k, v in fitted.state_dict().items():
+        assert torch.equal(v, before[k])
+    est.set_params(max_epochs=2).fit(X, y)
+    for k, v in backbone.state_dict().items():
+        assert torch.equal(v, before[k])
+    assert not torch.equal(est.net_.module_.backbone.net.inp.weight, before["inp.weight"])
+
+
+def test_backbone_basis_penalty_reaches_its_parameters():
+    X, y, _, _ = _digits_split()
+    est = DeepAMTFLClassifier(backbone=_ResidualBackbone, **{**BACKBONE_FIT, "max_epochs": 0})
+    module = est.fit(X, y).net_.module_
+    outputs = module(torch.as_tensor(X[:8], dtype=torch.float32), torch.zeros(8))
+    terms = deep_amtfl_objective(module, outputs, torch.zeros(10), transfer_sparsity=0.0,
+                                 transfer_strength=0.0, sparsity=0.0, basis_penalty=2.0)
+    expected = sum(p.detach().square().sum() for p in module.backbone.net.parameters())
+    assert float(terms["basis_penalty"].detach()) == pytest.approx(float(expected), rel=1e-6)
+
+
+def test_backbone_clone_pickle_and_input_shape():
+    from sklearn.base import clone
+
+    X, y, X_test, _ = _digits_split()
+    backbone = _ResidualBackbone()
+    est = DeepAMTFLClassifier(backbone=backbone, **{**BACKBONE_FIT, "max_epochs": 2})
+    copy_ = clone(est)
+    assert copy_.backbone is not backbone
+    assert isinstance(copy_.get_params()["backbone"], _ResidualBackbone)
+    est.fit(X, y)
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_allclose(restored.decision_function(X_test), est.decision_function(X_test))
+    conv = DeepAMTFLClassifier(backbone=_FlatConv, input_shape=(1, 8, 8),
+                               **{**BACKBONE_FIT, "max_epochs": 2}).fit(X, y)
+    assert conv.feedback_matrix_.shape == (10, 16)
+    assert conv.predict(X_test).shape == (len(X_test),)
+
+
+def test_bad_backbone_messages():
+    X, y, _, _ = _digits_split()
+
+    def fit(**params):
+        DeepAMTFLClassifier(**{**BACKBONE_FIT, "max_epochs": 1, **params}).fit(X, y)
+
+    with pytest.raises(ValueError) as info:
+        fit(backbone="resnet")
+    assert str(info.value) == (
+        "backbone='resnet' is not valid: pass a torch.nn.Module instance (deep-copied at "
+        "fit, its weights the start) or a subclass of torch.nn.Module (built with no "
+        "arguments), or None for the built-in MLP / LeNet.")
+    with pytest.raises(ValueError) as info:
+        fit(backbone=dict)
+    assert str(info.value).startswith("backbone=<class 'dict'> is not valid: pass a")
+    with pytest.raises(ValueError) as info:
+        fit(backbone=_FlatConv, conv_layers=((4, 3),), input_shape=(1, 8, 8))
+    assert str(info.value) == (
+        "backbone and conv_layers cannot be combined: the backbone replaces the built-in "
+        "conv blocks and dense layers; set conv_layers=None.")
+    with pytest.raises(ValueError) as info:
+        fit(backbone=torch.nn.Identity(), input_shape=(1, 8, 8))
+    assert str(info.value) == (
+        "backbone must map a batch of n rows to a tensor of shape (n, k), the feature "
+        "layer; on one row of shape (1, 1, 8, 8) it returned (1, 1, 8, 8). End it with a "
+        "flatten (e.g. torch.nn.Flatten()) or a pooling to (n, k).")
+    with pytest.raises(ValueError) as info:
+        fit(backbone=torch.nn.Linear(10, 4))
+    assert str(info.value).startswith(
+        "backbone failed on one input row of shape (1, 64): RuntimeError: ")
+    assert str(info.value).endswith(
+        "The backbone maps the rows of X (the flat feature columns, or images of "
+        "input_shape) to the feature layer.")
+    with pytest.raises(ValueError, match="lr_schedule"):
+        fit(lr_schedule="cosine")
+
+
+def test_paper_lr_schedule_steps_after_half_the_epochs():
+    X, y, _, _ = _digits_split()
+    est = DeepAMTFLClassifier(backbone=_ResidualBackbone, lr_schedule="paper",
+                              **{**BACKBONE_FIT, "max_epochs": 6, "lr": 1e-4}).fit(X, y)
+    lrs = est.history_[:, "event_lr"]
+    assert lrs == pytest.approx([1e-4] * 3 + [1e-5] * 3)
+    assert est.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-6)
+    plain = DeepAMTFLClassifier(**{**BACKBONE_FIT, "max_epochs": 2}).fit(X, y)
+    assert "event_lr" not in plain.history_[-1]

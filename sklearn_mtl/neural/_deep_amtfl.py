@@ -2,7 +2,8 @@
 
 Lee, Yang & Hwang, "Deep Asymmetric Multi-task Feature Learning", ICML 2018,
 eq. 7. A shared backbone (MLP, or LeNet-style conv blocks then dense layers;
-a :class:`~sklearn_mtl.nn.TaskNetwork` of shared layers) ends in the feature
+a :class:`~sklearn_mtl.nn.TaskNetwork` of shared layers; or any user
+``torch.nn.Module``, ``backbone=``) ends in the feature
 layer ``Z`` (ReLU, non-negative); a linear head ``W^(L)`` gives one output per
 task, ``F = Z W^(L)``; a feedback layer ``A`` (tasks -> features) rebuilds the
 features from the task outputs, ``Zhat = relu(F A + b_A)``. The loss-weighted
@@ -16,6 +17,7 @@ asymmetric term and the reconstruction error are the shared ones of
 the final per-task training losses on the training data.
 """
 
+import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -24,7 +26,7 @@ from scipy.special import expit
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, LRScheduler
 from skorch.utils import to_tensor
 from torch import nn
 from torch.nn import functional as F
@@ -52,6 +54,59 @@ __all__ = ["DeepAMTFLClassifier", "DeepAMTFLRegressor", "DeepAMTFLNet"]
 # --------------------------------------------------------------------------- module
 
 
+class CustomBackbone(nn.Module):
+    """A user's backbone as the shared layers: reshape, the user's module, ReLU.
+
+    ``forward(x)`` reshapes the flat rows ``(n, d)`` to ``(n, *input_shape)``
+    when ``input_shape`` is given, applies ``net`` (the user's module, whose
+    output must be ``(n, k)``) and a ReLU, so that the feature layer ``Z`` is
+    non-negative as in the paper (a no-op on a backbone that ends in a ReLU).
+    """
+
+    def __init__(self, net, input_shape=None):
+        super().__init__()
+        self.net = net
+        self.input_shape = None if input_shape is None else tuple(input_shape)
+
+    def forward(self, x):
+        if self.input_shape is not None:
+            x = x.reshape(x.shape[0], *self.input_shape)
+        return torch.relu(self.net(x))
+
+
+def _backbone_width(backbone, x, input_shape):
+    """The width k of the backbone's output, from one dry forward pass on one row.
+
+    Runs in eval mode without gradients (a batch-norm layer cannot train on
+    one row) and restores the training mode; refuses anything but ``(1, k)``.
+    """
+    row = x[:1]
+    if input_shape is not None:
+        row = row.reshape(1, *input_shape)
+    was_training = backbone.training
+    backbone.eval()
+    try:
+        with torch.no_grad(), torch.random.fork_rng(devices=[]):
+            out = backbone(row)
+    except Exception as exc:
+        raise ValueError(
+            f"backbone failed on one input row of shape {tuple(row.shape)}: "
+            f"{type(exc).__name__}: {exc}. The backbone maps the rows of X (the flat "
+            "feature columns, or images of input_shape) to the feature layer."
+        ) from None
+    finally:
+        backbone.train(was_training)
+    if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[1] < 1:
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise ValueError(
+            f"backbone must map a batch of n rows to a tensor of shape (n, k), the "
+            f"feature layer; on one row of shape {tuple(row.shape)} it returned "
+            f"{shape}. End it with a flatten (e.g. torch.nn.Flatten()) or a pooling "
+            "to (n, k)."
+        )
+    return int(out.shape[1])
+
+
 class DeepAMTFLNet(nn.Module):
     """Shared backbone, per-task output units and the task-to-feature feedback.
 
@@ -68,13 +123,18 @@ class DeepAMTFLNet(nn.Module):
     """
 
     def __init__(self, n_features, n_tasks, hidden_layer_sizes=(64,), conv_layers=(),
-                 input_shape=None, all_outputs=False, init_std=0.01, size_terms=None):
+                 input_shape=None, all_outputs=False, init_std=0.01, size_terms=None,
+                 backbone=None, feature_width=None):
         super().__init__()
         self.all_outputs = all_outputs
-        self.backbone = TaskNetwork(n_features, n_tasks, hidden_layer_sizes,
-                                    conv_layers or (), input_shape, output=None,
-                                    kinds="shared")
-        width = hidden_layer_sizes[-1]
+        if backbone is None:
+            self.backbone = TaskNetwork(n_features, n_tasks, hidden_layer_sizes,
+                                        conv_layers or (), input_shape, output=None,
+                                        kinds="shared")
+            width = hidden_layer_sizes[-1]
+        else:
+            self.backbone = CustomBackbone(backbone, input_shape)
+            width = int(feature_width)
         self.head = nn.Linear(width, n_tasks)
         self.feedback = nn.Linear(n_tasks, width)
         for layer in (self.head, self.feedback):  # the authors' N(0, 0.01^2), zero bias
@@ -199,6 +259,9 @@ class _BaseDeepAMTFL(BaseMultiTaskNeuralNet):
         "hidden_layer_sizes": [tuple, list, Integral],
         "conv_layers": [tuple, list, None],
         "input_shape": [tuple, list, None],
+        # Checked in _check_architecture, with a message that says what fits.
+        "backbone": "no_validation",
+        "lr_schedule": [StrOptions({"paper"}), None],
     })
 
     _net_class = DeepAMTFLObjective
@@ -206,10 +269,10 @@ class _BaseDeepAMTFL(BaseMultiTaskNeuralNet):
 
     def __init__(self, *, transfer_sparsity=1.0, transfer_strength=0.01, sparsity=1e-4,
                  basis_penalty=1e-4, sample_size_penalty="auto", hidden_layer_sizes=(64,),
-                 conv_layers=None, input_shape=None, max_epochs=100, lr=1e-3,
-                 batch_size=128, optimizer=torch.optim.Adam, callbacks=None,
-                 train_split=None, net_params=None, warm_start=False, verbose=0,
-                 device="cpu", random_state=None, task_column=-1):
+                 conv_layers=None, input_shape=None, backbone=None, max_epochs=100,
+                 lr=1e-3, lr_schedule=None, batch_size=128, optimizer=torch.optim.Adam,
+                 callbacks=None, train_split=None, net_params=None, warm_start=False,
+                 verbose=0, device="cpu", random_state=None, task_column=-1):
         self.transfer_sparsity = transfer_sparsity
         self.transfer_strength = transfer_strength
         self.sparsity = sparsity
@@ -218,8 +281,10 @@ class _BaseDeepAMTFL(BaseMultiTaskNeuralNet):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.conv_layers = conv_layers
         self.input_shape = input_shape
+        self.backbone = backbone
         self.max_epochs = max_epochs
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.batch_size = batch_size
         self.optimizer = optimizer
         self.callbacks = callbacks
@@ -234,6 +299,25 @@ class _BaseDeepAMTFL(BaseMultiTaskNeuralNet):
     # ---- hooks of the neural base
 
     def _check_architecture(self, n_features, n_tasks, output_sizes):
+        backbone = self.backbone
+        if backbone is not None:
+            is_module = isinstance(backbone, nn.Module) or (
+                isinstance(backbone, type) and issubclass(backbone, nn.Module))
+            if not is_module:
+                raise ValueError(
+                    f"backbone={backbone!r} is not valid: pass a torch.nn.Module "
+                    "instance (deep-copied at fit, its weights the start) or a "
+                    "subclass of torch.nn.Module (built with no arguments), or None "
+                    "for the built-in MLP / LeNet."
+                )
+            if self.conv_layers:
+                raise ValueError(
+                    "backbone and conv_layers cannot be combined: the backbone replaces "
+                    "the built-in conv blocks and dense layers; set conv_layers=None."
+                )
+            _, _, input_shape = check_backbone(n_features, (), None, self.input_shape)
+            self._backbone = ((), (), input_shape)
+            return
         hidden, conv, input_shape = check_backbone(
             n_features, self.hidden_layer_sizes, self.conv_layers, self.input_shape)
         if not hidden:
@@ -256,8 +340,15 @@ class _BaseDeepAMTFL(BaseMultiTaskNeuralNet):
         self.sample_size_terms_ = sample_size_terms(
             torch.as_tensor(np.maximum(counts, 1), dtype=torch.float64), delta).numpy()
         hidden, conv, input_shape = self._backbone
+        backbone, width = None, None
+        if self.backbone is not None:
+            # Never the estimator's own object: fit must not move its weights.
+            backbone = (self.backbone() if isinstance(self.backbone, type)
+                        else copy.deepcopy(self.backbone))
+            width = _backbone_width(backbone, X["x"], input_shape)
         return DeepAMTFLNet(n_features, n_out, hidden, conv, input_shape,
-                            all_outputs=self._one_vs_rest, size_terms=self.sample_size_terms_)
+                            all_outputs=self._one_vs_rest, size_terms=self.sample_size_terms_,
+                            backbone=backbone, feature_width=width)
 
     def _method_net_params(self):
         return {"one_vs_rest": self._one_vs_rest,
@@ -266,7 +357,16 @@ class _BaseDeepAMTFL(BaseMultiTaskNeuralNet):
                 "sparsity": self.sparsity, "basis_penalty": self.basis_penalty}
 
     def _method_callbacks(self):
-        return [("training_losses", TrainingLosses())]
+        callbacks = [("training_losses", TrainingLosses())]
+        if self.lr_schedule == "paper":
+            callbacks.append(("lr_schedule", LRScheduler(
+                torch.optim.lr_scheduler.StepLR, step_size=self._paper_lr_epoch(),
+                gamma=0.1, step_every="epoch")))
+        return callbacks
+
+    def _paper_lr_epoch(self):
+        """The epoch after which ``lr_schedule="paper"`` divides the rate by 10."""
+        return max(1, int(self.max_epochs) // 2)
 
     def _train_module(self, module, X, y, n_tasks, **kwargs):
         # One-vs-rest: the tasks of the objective are the classes.
@@ -370,15 +470,38 @@ _DOC = """
         \\sqrt{\\bar N / N_t}`.
     hidden_layer_sizes : tuple of int, default=(64,)
         Dense layers (ReLU) after the conv blocks; the last is the feature
-        layer ``Z`` (paper: the 500-unit layer of LeNet).
+        layer ``Z`` (paper: the 500-unit layer of LeNet). Ignored with a
+        ``backbone``.
     conv_layers : tuple of (out_channels, kernel_size[, pool]), default=None
         LeNet-style conv blocks (valid conv, ReLU, max-pool, default 2) before
         the dense layers; needs ``input_shape``. The paper's LeNet is
         ``conv_layers=((20, 5), (50, 5)), hidden_layer_sizes=(500,)``.
     input_shape : tuple (channels, height, width), default=None
         Shape of one image; the feature columns of ``X`` are the flat image.
+        With a ``backbone``, its rows are reshaped to ``(n, *input_shape)``.
+    backbone : torch.nn.Module, subclass of torch.nn.Module or None, default=None
+        Any network as the shared layers, in place of the built-in MLP / LeNet
+        (``hidden_layer_sizes``, ``conv_layers``; ``conv_layers`` must then be
+        None). It maps a batch of rows, ``(n, d)`` or ``(n, *input_shape)``,
+        to ``(n, k)``; a ReLU on its output is the feature layer ``Z`` (a no-op
+        if it ends in one). ``k`` is read from one dry forward pass (eval mode)
+        on one training row. A class is built with no arguments at fit (seeded
+        by ``random_state``); an instance is deep-copied at fit, so the
+        estimator's parameter is never trained and :func:`~sklearn.base.clone`
+        copies it, and its weights are the start (fine-tuning). Its
+        parameters are the layers 1..L-1 of ``basis_penalty``. To configure
+        one, pass an instance (skorch's ``backbone__param`` routing is not
+        offered).
     max_epochs : int, default=100
     lr : float, default=1e-3
+    lr_schedule : {"paper"} or None, default=None
+        ``"paper"``: the authors' step schedule, ``lr`` for the first
+        ``max(1, max_epochs // 2)`` epochs, then ``lr / 10`` (with
+        ``lr=1e-4`` and Adam, the paper's 1e-4 then 1e-5), through a skorch
+        :class:`~skorch.callbacks.LRScheduler` (``StepLR``) named
+        ``"lr_schedule"``; the rate of each epoch is in ``history_[:,
+        "event_lr"]``. None: a constant ``lr`` (or the user's own scheduler in
+        ``callbacks``).
     batch_size : int, default=128
         Rows per batch; -1 trains full-batch.
     optimizer : torch optimizer class, default=torch.optim.Adam
@@ -517,15 +640,16 @@ class DeepAMTFLClassifier(MultiTaskClassifierMixin, _NeuralClassifierMixin, Clas
     def __init__(self, *, one_vs_rest=False, transfer_sparsity=1.0, transfer_strength=0.01,
                  sparsity=1e-4, basis_penalty=1e-4, sample_size_penalty="auto",
                  hidden_layer_sizes=(64,), conv_layers=None, input_shape=None,
-                 max_epochs=100, lr=1e-3, batch_size=128, optimizer=torch.optim.Adam,
-                 callbacks=None, train_split=None, net_params=None, warm_start=False,
-                 verbose=0, device="cpu", random_state=None, task_column=-1):
+                 backbone=None, max_epochs=100, lr=1e-3, lr_schedule=None, batch_size=128,
+                 optimizer=torch.optim.Adam, callbacks=None, train_split=None,
+                 net_params=None, warm_start=False, verbose=0, device="cpu",
+                 random_state=None, task_column=-1):
         super().__init__(
             transfer_sparsity=transfer_sparsity, transfer_strength=transfer_strength,
             sparsity=sparsity, basis_penalty=basis_penalty,
             sample_size_penalty=sample_size_penalty, hidden_layer_sizes=hidden_layer_sizes,
-            conv_layers=conv_layers, input_shape=input_shape, max_epochs=max_epochs, lr=lr,
-            batch_size=batch_size, optimizer=optimizer, callbacks=callbacks,
+            conv_layers=conv_layers, input_shape=input_shape, backbone=backbone,
+            max_epochs=max_epochs, lr=lr, lr_schedule=lr_schedule, batch_size=batch_size, optimizer=optimizer, callbacks=callbacks,
             train_split=train_split, net_params=net_params, warm_start=warm_start,
             verbose=verbose, device=device, random_state=random_state,
             task_column=task_column)
