@@ -5,6 +5,7 @@ The instances and their expected failures are the table in
 ``sklearn_mtl/utils/_test_common.py``: add an estimator there, not here.
 """
 
+import re
 import warnings
 
 import pytest
@@ -110,6 +111,23 @@ def test_table_covers_every_public_estimator():
     assert len(names) == len(set(names)) == len(TABLE)
     with pytest.raises(ValueError, match="is not a family"):
         list(all_instances("linear"))
+
+
+def test_html_display_links_every_estimator_to_its_api_page():
+    # Jupyter's display ("?" icon) points at the page doc/api.rst generates.
+    from pathlib import Path
+
+    import sklearn_mtl
+    from sklearn_mtl._doc_link import DOCS_URL
+
+    api = (Path(__file__).parents[1] / "doc" / "api.rst").read_text()
+    documented = set(re.findall(r"^   (\w+)$", api, flags=re.M))
+    for row in TABLE:
+        estimator, name = row.make(), row.estimator.__name__
+        link = f"{DOCS_URL}generated/sklearn_mtl.{name}.html"
+        assert estimator._get_doc_link() == link
+        assert link in estimator._repr_html_()
+        assert name in documented, f"{name} has no page in doc/api.rst"
 
 
 # --- the multi-task checks themselves catch what they are for ---------------------
