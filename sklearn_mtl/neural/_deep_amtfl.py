@@ -649,7 +649,8 @@ class DeepAMTFLClassifier(MultiTaskClassifierMixin, _NeuralClassifierMixin, Clas
             sparsity=sparsity, basis_penalty=basis_penalty,
             sample_size_penalty=sample_size_penalty, hidden_layer_sizes=hidden_layer_sizes,
             conv_layers=conv_layers, input_shape=input_shape, backbone=backbone,
-            max_epochs=max_epochs, lr=lr, lr_schedule=lr_schedule, batch_size=batch_size, optimizer=optimizer, callbacks=callbacks,
+            max_epochs=max_epochs, lr=lr, lr_schedule=lr_schedule, batch_size=batch_size,
+            optimizer=optimizer, callbacks=callbacks,
             train_split=train_split, net_params=net_params, warm_start=warm_start,
             verbose=verbose, device=device, random_state=random_state,
             task_column=task_column)
