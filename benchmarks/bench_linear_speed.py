@@ -78,12 +78,37 @@ ESTIMATORS = {
 }
 AMTL_MAX_TASKS = 2000
 
+# The AMTL B-step alone, at the rank-<=d weights of a fit (d = 50): the previous
+# full-matrix FISTA (200 iterations) against the working-set step, from B = 0 and
+# then warm-started three more times (as the alternation calls it), with objective.
+BSTEP = r"""
+import json, resource, sys, time
+import numpy as np, torch
+torch.set_num_threads(1)
+from sklearn_mtl.linear._amtl import _transfer_step_full, transfer_step
+spec = json.loads(sys.argv[1])
+T, d = spec["tasks"], 50
+rng = np.random.RandomState(0)
+coef = torch.tensor(rng.randn(T, 5) @ rng.randn(5, d) + 0.3 * rng.randn(T, d))
+losses = torch.tensor(rng.rand(T) + 0.5)
+step = _transfer_step_full if spec["method"] == "full" else transfer_step
+times, B = [], None
+for _ in range(4):
+    start = time.process_time()
+    B = step(coef, losses, 1.0, 0.1, start=B)
+    times.append(time.process_time() - start)
+objective = float(0.1 * ((coef - B.T @ coef) ** 2).sum() + (losses[:, None] * B).sum())
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"first": times[0], "total": sum(times), "objective": objective,
+                  "nnz": int((B != 0).sum()), "peak_mb": peak_mb}))
+"""
 
-def run_cell(spec, timeout):
+
+def run_cell(spec, timeout, code=CELL):
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                MKL_NUM_THREADS="1")
     try:
-        out = subprocess.run([sys.executable, "-c", CELL, json.dumps(spec)],
+        out = subprocess.run([sys.executable, "-c", code, json.dumps(spec)],
                              capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return None
@@ -99,7 +124,24 @@ def main():
     parser.add_argument("--kinds", nargs="+", default=["dense", "sparse"])
     parser.add_argument("--estimators", nargs="+", default=list(ESTIMATORS))
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--bstep-tasks", type=int, nargs="*", default=[100, 1000, 2000])
     args = parser.parse_args()
+    if args.bstep_tasks:
+        print("AMTL B-step alone (d = 50, rank-5 weights plus noise, mu=1, lambda=0.1): "
+              "4 calls, warm-started; CPU s")
+        print(f"{'method':12s} {'T':>6s} {'1st s':>8s} {'4 calls s':>10s} "
+              f"{'objective':>12s} {'nnz':>8s} {'peak MB':>8s}")
+        for n_tasks in args.bstep_tasks:
+            for method in ("full", "working-set"):
+                r = run_cell({"tasks": n_tasks, "method": method}, args.timeout, BSTEP)
+                if r is None or "error" in r:
+                    print(f"{method:12s} {n_tasks:6d}   {r and r['error'] or 'timed out'}",
+                          flush=True)
+                    continue
+                print(f"{method:12s} {n_tasks:6d} {r['first']:8.2f} {r['total']:10.2f} "
+                      f"{r['objective']:12.3f} {r['nnz']:8d} {r['peak_mb']:8.0f}",
+                      flush=True)
+        print()
     print(f"rows per task n={args.rows}; one BLAS and one torch thread; "
           f"timeout {args.timeout:.0f} s per cell")
     header = (f"{'kind':6s} {'estimator':16s} {'T':>6s} {'fit s':>8s} {'cpu s':>8s} "
