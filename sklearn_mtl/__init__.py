@@ -22,6 +22,7 @@ from .neural import (
     JointAEClassifier,
     JointAutoencoder,
     RobustJointAutoencoder,
+    RobustJointGAN,
     RobustJointNetClassifier,
     RobustJointNetRegressor,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "JointAEClassifier",
     "JointAutoencoder",
     "RobustJointAutoencoder",
+    "RobustJointGAN",
     "RobustJointNetClassifier",
     "RobustJointNetRegressor",
     "TaskAwareScaler",

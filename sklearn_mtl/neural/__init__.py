@@ -10,6 +10,7 @@ from ._joint_ae import JointAEClassifier, JointAutoencoder
 from ._net import MultiTaskNet, task_weighted_loss
 from ._robust_joint import (
     RobustJointAutoencoder,
+    RobustJointGAN,
     RobustJointNetClassifier,
     RobustJointNetRegressor,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "JointAutoencoder",
     "MultiTaskNet",
     "RobustJointAutoencoder",
+    "RobustJointGAN",
     "RobustJointNetClassifier",
     "RobustJointNetRegressor",
     "task_weighted_loss",

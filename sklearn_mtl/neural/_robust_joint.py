@@ -1745,7 +1745,7 @@ class RobustJointGAN(_BaseRobustJoint):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_mtl.neural._robust_joint import RobustJointGAN
+    >>> from sklearn_mtl import RobustJointGAN
     >>> rng = np.random.RandomState(0)
     >>> X = np.column_stack([rng.rand(60, 6), np.repeat([0, 1], 30)])
     >>> gan = RobustJointGAN(hidden_layer_sizes=(8,), latent_dim=4, n_init_epochs=3,

@@ -50,6 +50,7 @@ from .. import (
     JointAEClassifier,
     JointAutoencoder,
     RobustJointAutoencoder,
+    RobustJointGAN,
     RobustJointNetClassifier,
     RobustJointNetRegressor,
     TaskAwareScaler,
@@ -105,8 +106,13 @@ ONE_VS_REST_ONE_SAMPLE_MESSAGE = (
     "scikit-learn's message check expects"
 )
 
+NO_PREDICT_GENERATIVE = (
+    "a generative model has no predict; its per-task behaviour is sample(n, task), whose "
+    "unknown-task refusal and reproducibility tests/test_robust_joint.py covers")
+
 #: The families of :func:`all_instances`.
-FAMILIES = ("linear_regressor", "linear_classifier", "neural", "autoencoder", "transformer")
+FAMILIES = ("linear_regressor", "linear_classifier", "neural", "autoencoder", "generative",
+            "transformer")
 
 SINGLE_TASK = {"task_column": None}
 _MODES = {"task_column": {}, "single_task": SINGLE_TASK}
@@ -267,6 +273,11 @@ TABLE = [
         multitask_failures={"check_task_column_passes_through": (
             "that check is for task-aware wrappers; transform returns each row's code, "
             "not the features with the task column")}),
+    Row(RobustJointGAN, "generative", dict(_ROBUST_JOINT, latent_dim=2, output_activation=None),
+        multitask_failures={name: NO_PREDICT_GENERATIVE for name in (
+            "check_unseen_task_raises", "check_task_labels_and_order_invariance",
+            "check_tasks_keyword_matches_task_column",
+            "check_single_task_like_single_task_model")}),
     Row(TaskAwareScaler, "transformer"),
     Row(TaskAwareTransformer, "transformer", dict(transformer=MinMaxScaler())),
     # A wrapped transformer that changes the number of feature columns and, unlike
@@ -297,7 +308,7 @@ def all_instances(kind=None):
     ----------
     kind : str, default=None
         One of :data:`FAMILIES` ("linear_regressor", "linear_classifier",
-        "neural", "autoencoder", "transformer"), or None for all.
+        "neural", "autoencoder", "generative", "transformer"), or None for all.
     """
     for row in _rows(kind):
         estimator = row.make("multitask")
