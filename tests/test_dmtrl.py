@@ -396,3 +396,81 @@ def test_unseen_task_and_tasks_keyword():
                        random_state=0).fit(X, y).predict(X))
     with pytest.raises(ValueError, match="not seen during fit"):
         est.predict(X[:2, :-1], tasks=[99, 99])
+
+
+# ----------------------------------------------------------------------- output_layer
+
+
+def _same_label_domains(seed=0, n=30):
+    """Three tasks over the same three classes (a multi-domain toy problem)."""
+    rng = np.random.RandomState(seed)
+    features = rng.randn(3 * n, 5)
+    task = np.repeat([0, 1, 2], n)
+    y = (features[:, 0] > 0).astype(int) + (features[:, 1] > 0)
+    return np.column_stack([features, task]), y
+
+
+_TINY = dict(hidden_layer_sizes=(6,), rank=2, max_epochs=3, stl_max_epochs=3,
+             batch_size=-1, random_state=0)
+
+
+@pytest.mark.parametrize("factorisation", ["laf", "tucker", "tt"])
+def test_factorised_output_layer_structure_and_parameter_count(factorisation):
+    from sklearn_mtl.nn import TaskFactorisedLinear, TaskSpecificLinear
+
+    X, y = _same_label_domains()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        heads = DMTRLClassifier(factorisation, **_TINY).fit(X, y)
+        fact = DMTRLClassifier(factorisation, output_layer="factorised", **_TINY).fit(X, y)
+    head_module, fact_module = heads.net_.module_, fact.net_.module_
+    assert isinstance(head_module.head, TaskSpecificLinear)
+    assert heads.layer_names_ == ["fc1"] and "out" not in heads.ranks_
+    assert not hasattr(fact_module, "head")
+    out = fact_module.layers[-1]
+    assert isinstance(out, TaskFactorisedLinear)
+    assert (out.in_features, out.out_features, out.n_tasks) == (6, 3, 3)
+    assert fact.layer_names_ == ["fc1", "out"] and "out" in fact.ranks_
+    assert fact.task_factors_["out"].shape[1] == 3
+    # The factorised "out" layer replaces three 6 x 3 heads (weights and biases)
+    # by its factors plus the same per-task biases.
+    n_total = [sum(p.numel() for p in m.parameters()) for m in (head_module, fact_module)]
+    assert n_total[0] - n_total[1] == 3 * 6 * 3 - out.n_parameters
+    assert fact.n_parameters_ == heads.n_parameters_ + out.n_parameters
+    assert fact.n_parameters_stl_ == heads.n_parameters_stl_ + 3 * 6 * 3
+    proba = fact.predict_proba(X)
+    assert proba.shape == (90, 3) and np.allclose(proba.sum(1), 1)
+    assert set(np.unique(fact.predict(X))) <= {0, 1, 2}
+    np.testing.assert_array_equal(fact.predict(X), proba.argmax(1))
+
+
+def test_factorised_output_layer_refuses_different_label_sets():
+    X, y = _same_label_domains()
+    y = np.where(X[:, -1] == 2, y + 5, y)
+    message = ("output_layer='factorised' needs every task to have the same label set, but "
+               "the tasks' label sets differ (task 0.0: [0, 1, 2], task 1.0: [0, 1, 2], "
+               "task 2.0: [5, 6, 7]). Use output_layer='per_task' for tasks with different "
+               "label sets.")
+    with pytest.raises(ValueError) as info:
+        DMTRLClassifier(output_layer="factorised", **_TINY).fit(X, y)
+    assert str(info.value) == message
+    with pytest.raises(ValueError, match="'output_layer' parameter of DMTRLClassifier"):
+        DMTRLClassifier(output_layer="shared").fit(X, y)
+
+
+def test_factorised_output_layer_params_clone_pickle_and_regressor():
+    from sklearn.base import clone
+
+    X, y = _same_label_domains()
+    est = DMTRLClassifier(output_layer="factorised", **_TINY)
+    assert est.get_params()["output_layer"] == "factorised"
+    assert DMTRLClassifier().get_params()["output_layer"] == "per_task"
+    assert clone(est).get_params()["output_layer"] == "factorised"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        est.fit(X, y)
+        # One output per task: the regressor's output layer is factorised either way.
+        reg = DMTRLRegressor(output_layer="factorised", **_TINY).fit(X, X[:, 0])
+    copy = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(copy.predict_proba(X), est.predict_proba(X))
+    assert "out" in reg.ranks_ and np.isfinite(reg.predict(X)).all()

@@ -14,9 +14,10 @@ from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import MultiTaskClassifierMixin, MultiTaskRegressorMixin
+from ..base import MultiTaskClassifierMixin, MultiTaskRegressorMixin, _plain
 from ..metrics import sharing_strength, sharing_strength_cosine, task_similarity
 from ..nn import (
+    LAYER_KINDS,
     TaskFactorisedConv2d,
     TaskFactorisedLinear,
     TaskNetwork,
@@ -66,6 +67,7 @@ class _BaseDMTRL(BaseMultiTaskNeuralNet):
         "activation": [StrOptions({"relu", "tanh"})],
         "init": [StrOptions({"stl", "random"})],
         "stl_max_epochs": [Interval(Integral, 0, None, closed="left"), None],
+        "output_layer": [StrOptions({"per_task", "factorised"})],
     }
 
     #: Kind of the trained model's layers: "factorised" (DMTRL), or a baseline's
@@ -84,6 +86,7 @@ class _BaseDMTRL(BaseMultiTaskNeuralNet):
         activation="relu",
         init="stl",
         stl_max_epochs=None,
+        output_layer="per_task",
         max_epochs=100,
         lr=1e-3,
         batch_size=128,
@@ -107,6 +110,7 @@ class _BaseDMTRL(BaseMultiTaskNeuralNet):
         self.activation = activation
         self.init = init
         self.stl_max_epochs = stl_max_epochs
+        self.output_layer = output_layer
         self.max_epochs = max_epochs
         self.lr = lr
         self.batch_size = batch_size
@@ -127,6 +131,12 @@ class _BaseDMTRL(BaseMultiTaskNeuralNet):
         factorisation = check_factorisation(self.factorisation)
         hidden, conv, input_shape = check_backbone(
             n_features, self.hidden_layer_sizes, self.conv_layers, self.input_shape)
+        # Width of a task-factorised multi-class output layer ("out"), or None.
+        shared_classes = None
+        if self.output_layer == "factorised" and hasattr(self, "task_classes_"):
+            self._check_same_label_sets()
+            if output_sizes is not None:
+                shared_classes, output_sizes = output_sizes[0], None
         if output_sizes is not None and not hidden and not conv:
             raise ValueError(
                 "tasks with more than two classes need at least one hidden or conv layer: "
@@ -141,11 +151,27 @@ class _BaseDMTRL(BaseMultiTaskNeuralNet):
             "conv_layers": conv,
             "input_shape": input_shape,
             "output_sizes": output_sizes,
+            "shared_classes": shared_classes,
         }
         shapes = layer_shapes(n_features, hidden, conv, input_shape, output_sizes is None)
+        if shared_classes is not None:
+            # One output per class, the same classes in every task: the output
+            # layer is a layer like the others (task-stacked, factorised).
+            shapes["out"] = ("fc", shapes["out"][1], shared_classes)
         self._shapes = shapes
         self._layer_ranks = self._check_ranks(shapes, n_tasks, factorisation)
         return shapes
+
+    def _check_same_label_sets(self):
+        first = self.task_classes_[0]
+        if any(c.shape != first.shape or np.any(c != first) for c in self.task_classes_):
+            sets = ", ".join(f"task {_plain(t)!r}: {c.tolist()}"
+                             for t, c in zip(self.tasks_, self.task_classes_))
+            raise ValueError(
+                "output_layer='factorised' needs every task to have the same label "
+                f"set, but the tasks' label sets differ ({sets}). Use "
+                "output_layer='per_task' for tasks with different label sets."
+            )
 
     def _check_ranks(self, shapes, n_tasks, factorisation):
         rank = self.rank
@@ -175,11 +201,21 @@ class _BaseDMTRL(BaseMultiTaskNeuralNet):
     def _net_for(self, n_features, n_tasks, kinds):
         arch = self._architecture
         heads = arch["output_sizes"] is not None
-        return TaskNetwork(
+        net = TaskNetwork(
             n_features, n_tasks, arch["hidden_layer_sizes"], arch["conv_layers"],
             arch["input_shape"], output="heads" if heads else "unit",
             output_sizes=arch["output_sizes"], activation=self.activation, kinds=kinds,
         )
+        n_classes = arch.get("shared_classes")
+        if n_classes is not None:
+            # output_layer="factorised": the "out" layer gets one unit per class
+            # (no activation after it; the forward's squeeze leaves its
+            # (batch, n_classes) logits as they are), so TaskNetwork.factorised
+            # decomposes it like every other per-task layer.
+            kind = kinds if isinstance(kinds, str) else kinds["out"]
+            dense, _ = LAYER_KINDS[kind]
+            net.layers[-1] = dense(self._shapes["out"][1], n_classes, n_tasks)
+        return net
 
     def _build_module(self, n_features, n_tasks, output_sizes, X, y):
         factorisation = check_factorisation(self.factorisation)
@@ -360,6 +396,18 @@ _PARAMS_DOC = """
         randomly drawn per-task weights instead (the paper's v2 recipe).
     stl_max_epochs : int, default=None
         Epochs of the single-task stage; None uses ``max_epochs``.
+    output_layer : {"per_task", "factorised"}, default="per_task"
+        The output layer of a classifier whose tasks have more than two
+        classes. ``"per_task"``: one softmax head per task, not shared (the
+        only choice when tasks have different label sets). ``"factorised"``:
+        every task has the same label set (e.g. the digits of MNIST beside
+        those of USPS, the paper's multi-domain setting, section 4.4), so the
+        output layer ``"out"`` (``n_classes`` units) is task-factorised like
+        the hidden layers, at ``rank`` (it appears in ``ranks_``,
+        ``task_factors_`` and ``n_parameters_``); tasks with different label
+        sets raise a ``ValueError``. An output of one unit per task (a
+        regressor, or a classifier whose tasks are all binary) is factorised
+        with either value.
     max_epochs : int, default=100
         Epochs of end-to-end training (skorch's ``max_epochs``).
     lr : float, default=1e-3
@@ -529,7 +577,10 @@ class DMTRLClassifier(MultiTaskClassifierMixin, _NeuralClassifierMixin, Classifi
     is binary (homogeneous MTL, e.g. one-vs-rest digit tasks), the network has
     one output unit per task and that layer is factorised too; otherwise
     (heterogeneous MTL, e.g. alphabets with 3, 4 and 3 characters) every task
-    has its own softmax head, not shared, and the layers below are factorised.
+    has its own softmax head, not shared, and the layers below are factorised;
+    when every task has the same label set (multi-domain learning, e.g. MNIST
+    and USPS digits), ``output_layer="factorised"`` factorises the softmax
+    output layer too.
 """
         + _PARAMS_DOC
         + """    loss : {"log_loss", "hinge"}, default="log_loss"
@@ -575,15 +626,17 @@ class DMTRLClassifier(MultiTaskClassifierMixin, _NeuralClassifierMixin, Classifi
     def __init__(self, factorisation="laf", *, loss="log_loss", rank=0.1,
                  rank_rule="frobenius", hidden_layer_sizes=(64,), conv_layers=None,
                  input_shape=None, activation="relu", init="stl", stl_max_epochs=None,
-                 max_epochs=100, lr=1e-3, batch_size=128, optimizer=torch.optim.Adam,
-                 task_weighting="uniform", callbacks=None, train_split=None, net_params=None,
+                 output_layer="per_task", max_epochs=100, lr=1e-3, batch_size=128,
+                 optimizer=torch.optim.Adam, task_weighting="uniform", callbacks=None,
+                 train_split=None, net_params=None,
                  warm_start=False, verbose=0, device="cpu", random_state=None,
                  task_column=-1):
         super().__init__(
             factorisation, rank=rank, rank_rule=rank_rule,
             hidden_layer_sizes=hidden_layer_sizes, conv_layers=conv_layers,
             input_shape=input_shape, activation=activation, init=init,
-            stl_max_epochs=stl_max_epochs, max_epochs=max_epochs, lr=lr,
+            stl_max_epochs=stl_max_epochs, output_layer=output_layer,
+            max_epochs=max_epochs, lr=lr,
             batch_size=batch_size, optimizer=optimizer, task_weighting=task_weighting,
             callbacks=callbacks, train_split=train_split, net_params=net_params,
             warm_start=warm_start, verbose=verbose, device=device,
