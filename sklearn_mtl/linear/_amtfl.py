@@ -103,6 +103,17 @@ def reconstruction_error(features, reconstruction):
     return ((features - reconstruction) ** 2).sum(1).mean()
 
 
+def _mean_squares(features):
+    """Mean square of each column (dense or sparse); all-zero columns get 1."""
+    if sp.issparse(features):
+        squares = np.asarray(features.multiply(features).mean(axis=0)).ravel()
+    else:
+        squares = np.mean(np.asarray(features, dtype=np.float64) ** 2, axis=0)
+    squares = np.asarray(squares, dtype=np.float64)
+    squares[squares <= 0] = 1.0
+    return squares
+
+
 def _as_tensor(values, device):
     """A float64 copy on ``device`` (a copy: the input may be read-only)."""
     if sp.issparse(values):
@@ -130,13 +141,33 @@ class _ShallowAMTFLNet(torch.nn.Module):
 
     @classmethod
     def initialise(cls, n_features, n_latent, n_tasks, activation, rng, head_bias,
-                   device):
+                   device, features=None):
         # The authors' initialisation: Glorot-uniform for the hidden layer,
-        # N(0, 0.01^2) for the heads and the feedback, zero biases.
+        # N(0, 0.01^2) for the heads and the feedback, zero biases. With the
+        # training ``features`` (N x d) each hidden unit is then rescaled so that
+        # its pre-activation has unit standard deviation on them, and its bias
+        # centres it (median zero), so the ReLUs start alive on about half of
+        # the rows whatever the scale or sparsity of the input; this is done only
+        # when the units' median spread is off 1 by more than a factor 2 (on
+        # standardised input Glorot's spread is ~1 and the authors' init is
+        # kept). Glorot alone assumes
+        # unit-variance inputs; on unit-norm tf-idf rows of 1,000+ columns its
+        # pre-activations are ~0.03 and the units die (constant scores).
         limit = np.sqrt(6.0 / (n_features + n_latent))
+        basis = rng.uniform(-limit, limit, (n_features, n_latent))
+        basis_bias = np.zeros(n_latent)
+        if features is not None and features.shape[0] > 1:
+            pre = np.asarray(features @ basis)
+            scale = pre.std(0)
+            scale[scale <= 0] = 1.0
+            # Only where Glorot's assumption (unit-variance inputs) fails by more
+            # than a factor 2: standardised input keeps the authors' init.
+            if not 0.5 <= np.median(scale) <= 2.0:
+                basis = basis / scale
+                basis_bias = -np.median(pre / scale, axis=0)
         return cls({
-            "basis": rng.uniform(-limit, limit, (n_features, n_latent)),
-            "basis_bias": np.zeros(n_latent),
+            "basis": basis,
+            "basis_bias": basis_bias,
             "heads": 0.01 * rng.standard_normal((n_latent, n_tasks)),
             "head_bias": head_bias,
             "feedback": 0.01 * rng.standard_normal((n_tasks, n_latent)),
@@ -322,6 +353,13 @@ class _BaseAMTFL(LinearMultiTaskBase):
             task_losses = task_losses + size_terms
         return task_losses, reconstruction_error(features, reconstruction)
 
+    def _basis_norm(self, net):
+        """``sum_j m_j ||L_j||^2``, ``m_j`` the mean square of feature j."""
+        scale = getattr(self, "_feature_scale", None)
+        if scale is None:
+            return net.basis.square().sum()
+        return (scale[:, None] * net.basis.square()).sum()
+
     def _objective(self, net, reliability, reconstruction, *, smooth_only=False):
         """The paper's eq. (6); ``smooth_only`` leaves out the terms a prox handles."""
         value = loss_weighted_feedback(reliability, net.feedback,
@@ -329,7 +367,7 @@ class _BaseAMTFL(LinearMultiTaskBase):
                                        detach_feedback=smooth_only)
         # Zero-weight terms are skipped: a step costs a few dozen tiny kernels.
         for weight, term in [(self.transfer_strength, lambda: reconstruction),
-                             (self.basis_penalty, lambda: net.basis.square().sum())]:
+                             (self.basis_penalty, lambda: self._basis_norm(net))]:
             if weight:
                 value = value + weight * term()
         if not smooth_only:
@@ -366,12 +404,20 @@ class _BaseAMTFL(LinearMultiTaskBase):
         size_terms = sample_size_terms(counts, self.sample_size_penalty)
 
         net = _ShallowAMTFLNet.initialise(
-            x.shape[1], self.n_latent, n_tasks, self.activation, rng, head_bias, device)
+            x.shape[1], self.n_latent, n_tasks, self.activation, rng, head_bias, device,
+            features=features)
+        # lambda ||L||^2 relative to feature scale: row j of L is weighted by the
+        # mean square of feature j, so the penalty is unchanged when a column is
+        # rescaled (L's row scaling back) and equals the plain one on
+        # standardised features.
+        feature_scale = _as_tensor(_mean_squares(features), device)
         proximal = self.l1_method == "proximal"
 
         def terms():
             return self._objective_terms(net, x, y_t, tasks_t, inverse_counts,
                                          size_terms)
+
+        self._feature_scale = feature_scale
 
         def objective():
             """The objective to record, and the one to differentiate."""
@@ -399,6 +445,7 @@ class _BaseAMTFL(LinearMultiTaskBase):
         with torch.no_grad():
             reliability, reconstruction = terms()
             path.append(float(self._objective(net, reliability, reconstruction)))
+        del self._feature_scale
         self.objective_path_ = path
         self._set_fitted(net, reliability, reconstruction, size_terms, counts_np)
         return self
@@ -482,8 +529,15 @@ _COMMON_DOC = """
     sparsity : float, default=1e-3
         Weight of the l1 penalty on the task heads ``S`` (paper: :math:`\\mu`).
     basis_penalty : float, default=1e-3
-        Weight of the squared Frobenius penalty on the hidden layer ``L``
-        (paper: :math:`\\lambda`).
+        Weight of the squared penalty on the hidden layer ``L`` (paper:
+        :math:`\\lambda`), **relative to feature scale**: row ``j`` of ``L`` is
+        weighted by the mean square of feature ``j`` over the training rows,
+        :math:`\\lambda \\sum_j \\overline{x_j^2} \\lVert L_j \\rVert^2`
+        (all-zero columns weigh 1). It is the paper's Frobenius penalty on
+        standardised features, and a column's unit does not change the fit's
+        penalty: the term is that of the pre-activations ``X L``. With the
+        per-sample (mean) losses the same value means the same on 30 rows and on
+        3,000, as ``Lasso``'s ``alpha``.
     basis_sparsity : float, default=0.0
         Weight of an l1 penalty on ``L``, which the paper adds "for all models" in
         its synthetic experiment only.
@@ -594,7 +648,8 @@ _COMMON_DOC = """
         \\big) \\Big(L_t + \\frac{\\delta}{\\sqrt{N_t}}\\Big)
         + \\mu \\lVert s_t \\rVert_1 \\Big]
         + \\frac{\\gamma}{N} \\big\\lVert Z - \\sigma(F A + b_A) \\big\\rVert_F^2
-        + \\lambda \\lVert L \\rVert_F^2 \\;(+\\, \\lambda_1 \\lVert L \\rVert_1),
+        + \\lambda \\sum_j \\overline{x_j^2} \\lVert L_j \\rVert^2
+        \\;(+\\, \\lambda_1 \\lVert L \\rVert_1),
 
     where :math:`L_t` is task t's **mean** loss over its own rows (squared error,
     or logistic loss) and :math:`a_t^o` row ``t`` of ``A``. Symbols:
@@ -618,7 +673,13 @@ _COMMON_DOC = """
     describes no alternating solver for it; this is the authors' (Deep-AMTFL)
     training run full-batch: Adam on all parameters jointly, the l1 terms as
     subgradients (or proximal steps), the gradient flowing through both factors
-    of the product term, Glorot-uniform ``L``, ``S`` and ``A`` from
+    of the product term, Glorot-uniform ``L`` (then each hidden unit rescaled
+    so that its pre-activation has unit spread on the training rows and its
+    bias centres it at median zero, when the units' median spread is off 1 by
+    more than a factor 2, so that the ReLUs start alive whatever the scale or
+    sparsity of ``X``: on
+    unit-norm tf-idf rows the plain Glorot pre-activations are ~0.03, every
+    unit died and the scores were constant), ``S`` and ``A`` from
     :math:`\\mathcal{N}(0, 0.01^2)` and biases at zero, except the heads' biases,
     which start at each task's mean target (log-odds for classifiers) to spare
     the first hundreds of steps. The learning rate drops tenfold once, as in the
@@ -628,7 +689,10 @@ _COMMON_DOC = """
     matrix of all task outputs is never formed (``F A = Z (S A) + b_S A``).
     Sparse input is densified.
 
-    Scale of the hyper-parameters: the task losses are means, so ``sparsity``,
+    Scale of the hyper-parameters: ``basis_penalty`` is relative to feature
+    scale (see above) and the init adapts the hidden units to the input, so
+    column units and sparsity do not change what the defaults mean. The task
+    losses are means, so ``sparsity``,
     ``basis_penalty`` and ``transfer_strength`` act against losses of the size
     of the targets' variance (regression) or below ``log 2`` (classification).
     The defaults (``alpha = gamma = 1``, ``mu = lambda = 1e-3``) are those of the
