@@ -28,6 +28,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._device import resolve_device
 from ..base import MultiTaskClassifierMixin, MultiTaskRegressorMixin
 from ..model_selection import TaskStratifiedKFold
 from ._amtfl import AMTFLClassifier, AMTFLRegressor
@@ -330,6 +331,10 @@ class _BaseMultiTaskCV(BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
+        # Settings that would fail every candidate are refused here, with the base
+        # estimator's own message, not as "every candidate failed".
+        resolve_device(self.device)
+        self._base_class(**self._base_params())._validate_params()
         features, task_index, y = self._validate_task_data(
             X, y, tasks, reset=True, accept_sparse=_SPARSE_FORMATS,
             y_numeric=self._estimator_type == "regressor")
