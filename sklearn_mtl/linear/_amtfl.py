@@ -25,6 +25,13 @@ from ._base import (
     LinearMultiTaskClassifier,
     LinearMultiTaskRegressor,
 )
+# The AMTFL objective's terms, shared with Deep-AMTFL (one definition, in nn/).
+from ..nn._objectives import (
+    loss_weighted_feedback,
+    outgoing_feedback,
+    reconstruction_error,
+    sample_size_terms,
+)
 from ._solvers import DTYPE, logistic_loss, resolve_device, soft_threshold
 
 __all__ = [
@@ -37,70 +44,6 @@ __all__ = [
 ]
 
 _ACTIVATIONS = {"relu": torch.relu, "linear": lambda values: values}
-
-
-def outgoing_feedback(feedback):
-    """l1 norm of each task's outgoing feedback ``||a_t^o||_1``.
-
-    Parameters
-    ----------
-    feedback : Tensor of shape (n_tasks, n_latent)
-        The feedback matrix ``A``, **one row per source task**. A feedback layer
-        stored as ``torch.nn.Linear(n_tasks, n_latent)`` has the transposed weight
-        ``(n_latent, n_tasks)``: pass ``layer.weight.T``. Summing the wrong axis
-        silently "works" when ``n_tasks == n_latent``.
-
-    Returns
-    -------
-    norms : Tensor of shape (n_tasks,)
-    """
-    return feedback.abs().sum(1)
-
-
-def sample_size_terms(n_task_samples, sample_size_penalty):
-    """The paper's imbalance constant ``delta / sqrt(N_t)`` of every task."""
-    return sample_size_penalty / torch.sqrt(n_task_samples)
-
-
-def loss_weighted_feedback(task_losses, feedback, transfer_sparsity, *,
-                           detach_feedback=False):
-    """AMTFL's asymmetric term ``sum_t (1 + alpha ||a_t^o||_1) L_t``.
-
-    Expanded, it is each task's loss plus an l1 penalty on the task's row of the
-    feedback matrix whose weight ``alpha L_t`` grows with the loss, so the rows of
-    unreliable (high-loss) tasks shrink first; in return a task with a large
-    outgoing feedback has its own loss up-weighted. Gradients flow through both
-    factors, as in the authors' code.
-
-    Parameters
-    ----------
-    task_losses : Tensor of shape (n_tasks,)
-        Each task's loss ``L_t``, the sample-size term ``delta / sqrt(N_t)``
-        included (:func:`sample_size_terms`).
-    feedback : Tensor of shape (n_tasks, n_latent)
-        ``A``, one row per source task (see :func:`outgoing_feedback`).
-    transfer_sparsity : float
-        ``alpha``.
-    detach_feedback : bool, default=False
-        Stop the gradient into ``A`` (keep it into the losses): for proximal
-        updates, where the l1 part in ``A`` is handled by a soft threshold of
-        ``step * alpha * L_t`` on row ``t``.
-
-    Returns
-    -------
-    value : scalar Tensor
-    """
-    norms = outgoing_feedback(feedback.detach() if detach_feedback else feedback)
-    return ((1.0 + transfer_sparsity * norms) * task_losses).sum()
-
-
-def reconstruction_error(features, reconstruction):
-    """``mean_i ||z_i - zhat_i||^2``: the autoencoder term, per instance.
-
-    The paper writes a Frobenius sum; the mean over instances (the authors' code)
-    keeps ``gamma`` independent of the number of rows and of the batch size.
-    """
-    return ((features - reconstruction) ** 2).sum(1).mean()
 
 
 def _mean_squares(features):
