@@ -698,7 +698,11 @@ class _BaseJointAE(BaseMultiTaskNeuralNet):
         return self._outputs(X, tasks)[0]["shared_code"].astype(np.float64)
 
     def get_feature_names_out(self, input_features=None):
-        """``private0 .. private{k_p-1}, shared0 .. shared{k_c-1}``: the code layout."""
+        """Names of the code columns, private then shared (``private0``, ``shared0``, ...).
+
+        ``private0`` to ``private{k_p-1}``, then ``shared0`` to ``shared{k_c-1}``:
+        the layout of :meth:`transform`.
+        """
         check_is_fitted(self, "net_")
         return np.asarray([f"private{i}" for i in range(self.n_private)]
                           + [f"shared{i}" for i in range(self.n_shared)], dtype=object)
